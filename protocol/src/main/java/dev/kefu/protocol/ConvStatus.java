@@ -1,0 +1,14 @@
+package dev.kefu.protocol;
+
+/**
+ * The states of a conversation: {@code waiting} (no agent yet), {@code open} (an agent has it),
+ * {@code closed} (ended; sends are refused with {@code conv_closed}).
+ * <pre>{@code boolean live = !ConvStatus.CLOSED.equals(c.status());}</pre>
+ */
+public final class ConvStatus {
+    public static final String WAITING = "waiting";
+    public static final String OPEN = "open";
+    public static final String CLOSED = "closed";
+
+    private ConvStatus() {}
+}

@@ -1,0 +1,259 @@
+package dev.kefu.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonTypeName;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One frame of the Kefu wire protocol: a JSON object whose string field {@code type} names it.
+ * Every frame that crosses a process boundary is one of the records nested here; {@link FrameCodec}
+ * turns them into JSON text and back. Optional fields are {@code null} and left out of the JSON.
+ *
+ * <pre>{@code
+ * Frame f = new Frame.Send("c-1", null, MessageKind.TEXT, "你好", null);
+ * String json = FrameCodec.encode(f);   // {"type":"send","cid":"c-1","kind":"text","body":"你好"}
+ * }</pre>
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(Frame.Hello.class), @JsonSubTypes.Type(Frame.Welcome.class),
+        @JsonSubTypes.Type(Frame.Send.class), @JsonSubTypes.Type(Frame.Ack.class),
+        @JsonSubTypes.Type(Frame.Msg.class), @JsonSubTypes.Type(Frame.Sync.class),
+        @JsonSubTypes.Type(Frame.Msgs.class), @JsonSubTypes.Type(Frame.PageView.class),
+        @JsonSubTypes.Type(Frame.VisitorEvent.class), @JsonSubTypes.Type(Frame.VisitorList.class),
+        @JsonSubTypes.Type(Frame.Typing.class), @JsonSubTypes.Type(Frame.Read.class),
+        @JsonSubTypes.Type(Frame.Accept.class), @JsonSubTypes.Type(Frame.Transfer.class),
+        @JsonSubTypes.Type(Frame.Close.class), @JsonSubTypes.Type(Frame.Invite.class),
+        @JsonSubTypes.Type(Frame.ConvUpdate.class), @JsonSubTypes.Type(Frame.Ping.class),
+        @JsonSubTypes.Type(Frame.Pong.class), @JsonSubTypes.Type(Frame.Error.class)
+})
+public sealed interface Frame {
+
+    /**
+     * First frame of every connection. A visitor names its {@code site} and itself; an agent
+     * gives the {@code token} from {@code /api/login}. {@code resume} maps each conversation the
+     * client holds to the seq below which it holds every message.
+     * <pre>{@code new Frame.Hello(Role.AGENT, null, token, null, Map.of("c1", 17L), null)}</pre>
+     */
+    @JsonTypeName("hello")
+    record Hello(String role, String site, String token, VisitorInfo visitor,
+                 Map<String, Long> resume, ClientInfo client) implements Frame {}
+
+    /**
+     * The relay's answer to {@code hello}: the session id, who the client is, the conversations it
+     * may see and the heartbeat period in seconds.
+     * <pre>{@code welcome.conversations().forEach(c -> cache.lastSeq(c.id(), c.lastSeq()));}</pre>
+     */
+    @JsonTypeName("welcome")
+    record Welcome(String session, Party you, List<ConvInfo> conversations, int heartbeatSec,
+                   long serverTime) implements Frame {}
+
+    /**
+     * A message from a client. {@code cid} is unique per sender and makes resends idempotent;
+     * {@code conv} may be null for a visitor (its current conversation is used or one is opened).
+     * <pre>{@code new Frame.Send("c-" + UUID.randomUUID(), convId, MessageKind.TEXT, "hi", null)}</pre>
+     */
+    @JsonTypeName("send")
+    record Send(String cid, String conv, String kind, String body, FileRef file) implements Frame {}
+
+    /**
+     * Sent to the sender once its message is durable; a resend of the same {@code cid} gets the
+     * same ack again (same {@code seq}).
+     * <pre>{@code outbox.remove(ack.cid());}</pre>
+     */
+    @JsonTypeName("ack")
+    record Ack(String cid, String conv, long seq, long ts) implements Frame {}
+
+    /**
+     * A stored message as delivered to every participant. {@code seq} is gapless per conversation,
+     * starting at 1; clients drop a {@code msg} whose seq they already hold.
+     * <pre>{@code if (msg.seq() > held) show(msg);}</pre>
+     */
+    @JsonTypeName("msg")
+    record Msg(String conv, long seq, String cid, Party from, String kind, String body,
+               FileRef file, long ts) implements Frame {}
+
+    /**
+     * Pages history: either {@code before} (older than that seq) or {@code after} (newer), at most
+     * {@code limit} messages (default 50, at most 500). Answered with {@link Msgs}.
+     * <pre>{@code new Frame.Sync(convId, 120L, null, 50)}</pre>
+     */
+    @JsonTypeName("sync")
+    record Sync(String conv, Long before, Long after, Integer limit) implements Frame {}
+
+    /**
+     * The answer to {@link Sync}: messages in ascending seq; {@code more} tells whether further
+     * messages lie in the direction asked.
+     * <pre>{@code if (page.more()) requestOlder(page.items().get(0).seq());}</pre>
+     */
+    @JsonTypeName("msgs")
+    record Msgs(String conv, List<Msg> items, boolean more) implements Frame {}
+
+    /**
+     * A visitor's page view, sent on every page load and single-page-app navigation.
+     * <pre>{@code new Frame.PageView(location.href, document.title, document.referrer)}</pre>
+     */
+    @JsonTypeName("page")
+    record PageView(String url, String title, String referrer) implements Frame {}
+
+    /**
+     * Tells agents that a visitor came online, viewed a page or went offline ({@code event} is
+     * {@code online}, {@code page} or {@code offline}).
+     * <pre>{@code visitorsTable.update(ev.visitor());}</pre>
+     */
+    @JsonTypeName("visitor")
+    record VisitorEvent(String event, VisitorPresence visitor) implements Frame {}
+
+    /**
+     * Sent to an agent right after {@code welcome}: every visitor of its sites online now.
+     * <pre>{@code list.visitors().forEach(visitorsTable::update);}</pre>
+     */
+    @JsonTypeName("visitors")
+    record VisitorList(List<VisitorPresence> visitors) implements Frame {}
+
+    /**
+     * Ephemeral typing state, never stored. Agents receive a visitor's draft {@code text}; visitors
+     * only learn that an agent is typing. {@code from} is filled in by the relay.
+     * <pre>{@code new Frame.Typing(convId, draft, null)}</pre>
+     */
+    @JsonTypeName("typing")
+    record Typing(String conv, String text, Party from) implements Frame {}
+
+    /**
+     * The reader has seen every message up to {@code seq}. Stored, and relayed to the other
+     * participants with {@code from} filled in.
+     * <pre>{@code new Frame.Read(convId, lastShownSeq, null)}</pre>
+     */
+    @JsonTypeName("read")
+    record Read(String conv, Long seq, Party from) implements Frame {}
+
+    /**
+     * An agent takes a waiting conversation. Answered by a {@link ConvUpdate} to every agent.
+     * <pre>{@code new Frame.Accept(convId)}</pre>
+     */
+    @JsonTypeName("accept")
+    record Accept(String conv) implements Frame {}
+
+    /**
+     * An agent hands a conversation to another agent ({@code to} is an agent id).
+     * <pre>{@code new Frame.Transfer(convId, "a-2")}</pre>
+     */
+    @JsonTypeName("transfer")
+    record Transfer(String conv, String to) implements Frame {}
+
+    /**
+     * Ends a conversation; later sends to it get {@code conv_closed}.
+     * <pre>{@code new Frame.Close(convId)}</pre>
+     */
+    @JsonTypeName("close")
+    record Close(String conv) implements Frame {}
+
+    /**
+     * An agent opens a conversation with a browsing visitor, first message included. Acked like
+     * a {@link Send}, under the same {@code cid} rules.
+     * <pre>{@code new Frame.Invite("c-7", visitorId, "Can I help you?")}</pre>
+     */
+    @JsonTypeName("invite")
+    record Invite(String cid, String visitor, String body) implements Frame {}
+
+    /**
+     * Tells agents (and the conversation's visitor) of a conversation's new state.
+     * <pre>{@code conversations.put(u.conv().id(), u.conv());}</pre>
+     */
+    @JsonTypeName("conv")
+    record ConvUpdate(ConvInfo conv) implements Frame {}
+
+    /**
+     * Heartbeat; the relay sends one every {@code heartbeatSec} and the client answers {@link Pong}.
+     * <pre>{@code send(new Frame.Pong());}</pre>
+     */
+    @JsonTypeName("ping")
+    record Ping() implements Frame {}
+
+    /**
+     * The answer to {@link Ping}.
+     * <pre>{@code new Frame.Pong()}</pre>
+     */
+    @JsonTypeName("pong")
+    record Pong() implements Frame {}
+
+    /**
+     * A refusal. {@code code} is one of {@link ErrorCode}'s wire names; {@code cid} names the
+     * refused message when there is one. A refused send is not stored and not retried as-is.
+     * <pre>{@code if (ErrorCode.fromWire(e.code()) == ErrorCode.CONV_CLOSED) startNewConversation();}</pre>
+     */
+    @JsonTypeName("error")
+    record Error(String code, String message, String cid) implements Frame {
+        public static Error of(ErrorCode code, String message) {
+            return new Error(code.wire(), message, null);
+        }
+
+        public static Error of(ErrorCode code, String message, String cid) {
+            return new Error(code.wire(), message, cid);
+        }
+    }
+
+    // ---- values carried inside frames -------------------------------------------------------
+
+    /**
+     * Who a visitor says it is. {@code id} is random, made once by the client (16 to 64 characters
+     * of {@code [A-Za-z0-9_-]}); {@code userId} + {@code userHash} is the host site's signed identity.
+     * <pre>{@code new Frame.VisitorInfo("v-3f2a9c0e1d2b4a5f", "Li Lei", null, Map.of(), null, null)}</pre>
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record VisitorInfo(String id, String name, String email, Map<String, Object> attrs,
+                       String userId, String userHash) {}
+
+    /**
+     * The client software, for logs and statistics.
+     * <pre>{@code new Frame.ClientInfo("kefu-widget", "1.0.0")}</pre>
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ClientInfo(String name, String version) {}
+
+    /**
+     * A participant: {@code role} is {@code visitor} or {@code agent} (or {@code system}); {@code name}
+     * may be null.
+     * <pre>{@code new Frame.Party(Role.AGENT, "a-1", "Wang Fang")}</pre>
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Party(String role, String id, String name) {}
+
+    /**
+     * A conversation as clients see it: in {@code welcome} lists and {@code conv} frames.
+     * {@code agent} is null while it is waiting; {@code lastSeq} is 0 before its first message.
+     * <pre>{@code if (ConvStatus.WAITING.equals(c.status())) waitingTab.add(c);}</pre>
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ConvInfo(String id, String site, String status, String visitor, String visitorName,
+                    String agent, String agentName, long lastSeq, long createdAt) {}
+
+    /**
+     * An uploaded file attached to an {@code image} or {@code file} message.
+     * <pre>{@code new Frame.FileRef("site/c1/ab12/shot.png", "shot.png", 48213L, "image/png")}</pre>
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record FileRef(String key, String name, Long size, String mime) {}
+
+    /**
+     * A page as seen by visitor tracking.
+     * <pre>{@code new Frame.PageInfo("https://shop/cart", "Cart")}</pre>
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record PageInfo(String url, String title) {}
+
+    /**
+     * A browsing visitor as agents see it: where it is now, how many pages it saw, since when
+     * (epoch ms), its browser and address, and whether it is chatting.
+     * <pre>{@code row.setPage(v.page().url());}</pre>
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record VisitorPresence(String id, String site, String name, Map<String, Object> attrs,
+                           PageInfo page, int pages, long since, String ua, String ip,
+                           String referrer, Boolean chatting) {}
+}

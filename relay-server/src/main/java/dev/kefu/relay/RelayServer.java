@@ -1,0 +1,159 @@
+package dev.kefu.relay;
+
+import dev.kefu.relay.auth.AuthService;
+import dev.kefu.relay.auth.PasswordHasher;
+import dev.kefu.relay.auth.TokenService;
+import dev.kefu.relay.config.RelayConfig;
+import dev.kefu.relay.conversation.ConversationHub;
+import dev.kefu.relay.ops.Operations;
+import dev.kefu.relay.store.AccountStore;
+import dev.kefu.relay.store.Ids;
+import dev.kefu.relay.store.SqliteDatabase;
+import dev.kefu.relay.store.SqliteMessageStore;
+import dev.kefu.relay.tracking.VisitorTracker;
+import dev.kefu.relay.transport.RelayHandler;
+import dev.kefu.relay.transport.WebSocketTransport;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketCreator;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.function.Consumer;
+
+/**
+ * The relay, assembled: SQLite store, auth, conversation hub, visitor tracking, and Jetty serving
+ * WebSocket ({@code /ws/visitor}, {@code /ws/agent}) and HTTP ({@code /lp/*}, {@code /api/*},
+ * {@code /health}, {@code /metrics}, {@code /widget.js}, {@code /demo}). {@link #close()} is the graceful
+ * shutdown: clients are told to reconnect, then every queued write is committed.
+ */
+public final class RelayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
+
+    private final RelayConfig config;
+    private final SqliteMessageStore store;
+    private final ConversationHub hub;
+    private final RelayHandler handler;
+    private final Server jetty;
+    private final ServerConnector connector;
+    private final PrometheusMeterRegistry meters;
+    private final AccountStore accounts;
+
+    private RelayServer(RelayConfig config, Consumer<AccountStore> setup) throws Exception {
+        this.config = config;
+        SqliteDatabase db = SqliteDatabase.open(config.dataDir());
+        this.accounts = new AccountStore(db);
+        byte[] tokenKey = Base64.getDecoder().decode(
+                accounts.settingIfAbsent("token_key", Base64.getEncoder().encodeToString(Ids.random(48).getBytes())));
+        setup.accept(accounts);
+
+        meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmGcMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+
+        store = new SqliteMessageStore(db, config.writeBatch(), config.writeQueue(), meters);
+        AuthService auth = new AuthService(accounts, new PasswordHasher(config.passwordIterations()),
+                new TokenService(tokenKey, config.tokenTtl(), Clock.systemUTC()));
+        hub = new ConversationHub(config, store, auth, new VisitorTracker(), meters);
+
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        threads.setName("kefu-http");
+        jetty = new Server(threads);
+        jetty.setStopTimeout(5_000);
+        connector = new ServerConnector(jetty);
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setAcceptQueueSize(1024);
+        jetty.addConnector(connector);
+
+        String version = version();
+        handler = new RelayHandler(hub, config, auth, new Operations(store, meters, hub::connectionCount, version),
+                hub.workers());
+        WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(jetty, container -> {
+            // Frames up to 256 KiB are read so the relay can answer too_large itself; larger ones Jetty closes (1009).
+            container.setMaxTextMessageSize(256 * 1024);
+            // Silence is detected by the heartbeat; this is only a backstop.
+            container.setIdleTimeout(Duration.ofSeconds(Math.max(60, config.heartbeatSec() * 3L)));
+            container.addMapping("/ws/visitor", creator("visitor"));
+            container.addMapping("/ws/agent", creator("agent"));
+        });
+        ws.setHandler(handler);
+        jetty.setHandler(ws);
+        jetty.start();
+        log.info("kefu relay {} listening on {}:{} (data {})", version, config.host(), port(), config.dataDir());
+    }
+
+    /** Starts a relay on {@code config}; {@code setup} runs once the database is open, before serving. */
+    public static RelayServer start(RelayConfig config, Consumer<AccountStore> setup) throws Exception {
+        return new RelayServer(config, setup);
+    }
+
+    public static RelayServer start(RelayConfig config) throws Exception {
+        return start(config, a -> { });
+    }
+
+    private WebSocketCreator creator(String role) {
+        return (request, response, callback) -> new WebSocketTransport(hub, role,
+                request.getHeaders().get(HttpHeader.ORIGIN), Request.getRemoteAddr(request),
+                request.getHeaders().get(HttpHeader.USER_AGENT));
+    }
+
+    public static String version() {
+        String v = RelayServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public URI httpUri() {
+        return URI.create("http://127.0.0.1:" + port());
+    }
+
+    public URI wsUri() {
+        return URI.create("ws://127.0.0.1:" + port());
+    }
+
+    public AccountStore accounts() {
+        return accounts;
+    }
+
+    public RelayConfig config() {
+        return config;
+    }
+
+    /** Graceful stop: clients are told to reconnect (close 1012), queued writes commit, the file closes. */
+    @Override
+    public void close() {
+        log.info("kefu relay stopping");
+        try {
+            connector.close();
+            hub.close();
+            handler.close();
+            jetty.stop();
+        } catch (Exception e) {
+            log.warn("stopping Jetty failed: {}", e.toString());
+        }
+        store.close();
+        meters.close();
+        log.info("kefu relay stopped");
+    }
+}

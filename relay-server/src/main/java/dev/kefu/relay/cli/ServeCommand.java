@@ -1,0 +1,112 @@
+package dev.kefu.relay.cli;
+
+import dev.kefu.relay.RelayServer;
+import dev.kefu.relay.auth.PasswordHasher;
+import dev.kefu.relay.config.RelayConfig;
+import dev.kefu.relay.store.AccountStore;
+import dev.kefu.relay.store.AgentRecord;
+import dev.kefu.relay.store.Ids;
+import dev.kefu.relay.store.SiteRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = RelayCli.Version.class,
+        description = "Run the relay until SIGTERM or Ctrl-C (then: clients told to reconnect, writes flushed).")
+final class ServeCommand implements Callable<Integer> {
+    static final String DEMO_SITE = "demo";
+    static final String DEMO_AGENT = "demo";
+
+    @Mixin
+    DataOption data;
+
+    @Option(names = "--port", defaultValue = "8080", description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on. Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with option defaults (env KEFU_CONFIG).")
+    Path config;
+
+    @Option(names = "--heartbeat-sec", defaultValue = "25", description = "Seconds between pings; silent peers are dropped after twice this. Default: ${DEFAULT-VALUE}.")
+    int heartbeatSec;
+
+    @Option(names = "--lp-poll-sec", defaultValue = "25", description = "Longest a long-poll is held, seconds. Default: ${DEFAULT-VALUE}.")
+    int lpPollSec;
+
+    @Option(names = "--lp-session-ttl-sec", defaultValue = "60", description = "A long-poll session unpolled this long ends. Default: ${DEFAULT-VALUE}.")
+    int lpTtlSec;
+
+    @Option(names = "--rate-limit", defaultValue = "50", description = "Frames per second per connection, sustained. Default: ${DEFAULT-VALUE}.")
+    double rateLimit;
+
+    @Option(names = "--rate-burst", defaultValue = "3000", description = "Frames a connection may send at once. Default: ${DEFAULT-VALUE}.")
+    int rateBurst;
+
+    @Option(names = "--token-ttl-hours", defaultValue = "168", description = "Agent token lifetime, hours. Default: ${DEFAULT-VALUE}.")
+    long tokenTtlHours;
+
+    @Option(names = "--write-batch", defaultValue = "1000", description = "Most writes per store transaction. Default: ${DEFAULT-VALUE}.")
+    int writeBatch;
+
+    @Option(names = "--demo", description = "Create a demo site 'demo' and agent 'demo' on first run and print their credentials.")
+    boolean demo;
+
+    @Override
+    public Integer call() throws Exception {
+        RelayConfig cfg = new RelayConfig(host, port, data.data, heartbeatSec, lpPollSec, lpTtlSec, rateLimit,
+                rateBurst, Duration.ofHours(tokenTtlHours), writeBatch, 100_000, PasswordHasher.DEFAULT_ITERATIONS);
+        String[] demoPassword = {null};
+        RelayServer relay = RelayServer.start(cfg, accounts -> {
+            if (demo) {
+                demoPassword[0] = ensureDemo(accounts, data.data);
+            }
+        });
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            relay.close();
+            stopped.countDown();
+        }, "kefu-shutdown"));
+        String shownHost = "0.0.0.0".equals(host) ? "127.0.0.1" : host;
+        String base = "http://" + shownHost + ":" + relay.port();
+        System.out.println("kefu relay ready: " + base + " (data " + data.data.toAbsolutePath().normalize() + ")");
+        if (demoPassword[0] != null) {
+            System.out.println("  demo page:   " + base + "/demo");
+            System.out.println("  demo agent:  username " + DEMO_AGENT + ", password " + demoPassword[0]);
+            System.out.println("  site key:    " + DEMO_SITE);
+        }
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** Creates the demo site and agent unless present; returns the demo agent's password. */
+    static String ensureDemo(AccountStore accounts, Path dataDir) {
+        Path file = dataDir.resolve("demo-credentials.txt");
+        try {
+            if (accounts.agentByUsername(DEMO_AGENT).isPresent() && Files.exists(file)) {
+                return Files.readString(file, StandardCharsets.UTF_8).strip();
+            }
+            String password = Ids.random(12);
+            accounts.addSite(new SiteRecord(DEMO_SITE, Ids.random(32), "Demo shop", List.of(), System.currentTimeMillis()));
+            if (!accounts.addAgent(new AgentRecord(Ids.newId("a"), DEMO_AGENT, "Demo Agent 演示客服",
+                    new PasswordHasher().hash(password), true, false, null, System.currentTimeMillis()))) {
+                accounts.setPasswordHash(DEMO_AGENT, new PasswordHasher().hash(password));
+            }
+            Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
+            return password;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.kefu.relay.cli;
+
+import dev.kefu.relay.store.AccountStore;
+import dev.kefu.relay.store.Ids;
+import dev.kefu.relay.store.SiteRecord;
+import dev.kefu.relay.store.SqliteDatabase;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+
+@Command(name = "site", mixinStandardHelpOptions = true, versionProvider = RelayCli.Version.class,
+        description = "Manage the websites the widget runs on.",
+        subcommands = {SiteCommand.Add.class, SiteCommand.ListSites.class})
+final class SiteCommand {
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    @Command(name = "add", mixinStandardHelpOptions = true, versionProvider = RelayCli.Version.class,
+            description = "Add a site. Prints the secret when it was generated.")
+    static final class Add implements Callable<Integer> {
+        @Mixin
+        DataOption data;
+
+        @Option(names = "--key", required = true, description = "Public site key used in the widget tag (letters, digits, - and _).")
+        String key;
+
+        @Option(names = "--secret", description = "Secret for signing visitor identities (userHash); generated if absent.")
+        String secret;
+
+        @Option(names = "--name", description = "Display name.")
+        String name;
+
+        @Option(names = "--origin", paramLabel = "URL", description = "Allowed origin, e.g. https://shop.example.com (repeatable; none = any).")
+        List<String> origins = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            if (!KEY.matcher(key).matches()) {
+                System.err.println("site add: --key must be 1-64 letters, digits, '-' or '_'");
+                return 2;
+            }
+            List<String> normalised = new ArrayList<>();
+            for (String o : origins) {
+                String n = normaliseOrigin(o);
+                if (n == null) {
+                    System.err.println("site add: not an origin (scheme://host[:port]): " + o);
+                    return 2;
+                }
+                normalised.add(n);
+            }
+            boolean generated = secret == null;
+            String s = generated ? Ids.random(40) : secret;
+            try (SqliteDatabase db = SqliteDatabase.open(data.data)) {
+                if (!new AccountStore(db).addSite(new SiteRecord(key, s, name, normalised, System.currentTimeMillis()))) {
+                    System.err.println("site add: a site with key '" + key + "' exists already");
+                    return 1;
+                }
+            }
+            System.out.println("site added: " + key);
+            if (generated) {
+                System.out.println("secret: " + s);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = RelayCli.Version.class,
+            description = "List sites (secrets are not shown).")
+    static final class ListSites implements Callable<Integer> {
+        @Mixin
+        DataOption data;
+
+        @Override
+        public Integer call() {
+            try (SqliteDatabase db = SqliteDatabase.open(data.data)) {
+                List<SiteRecord> sites = new AccountStore(db).sites();
+                System.out.printf("%-24s %-24s %s%n", "KEY", "NAME", "ORIGINS");
+                for (SiteRecord s : sites) {
+                    System.out.printf("%-24s %-24s %s%n", s.key(), s.name() == null ? "" : s.name(),
+                            s.origins().isEmpty() ? "(any)" : String.join(" ", s.origins()));
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** {@code https://Shop.example.com/} -> {@code https://shop.example.com}; null if not an origin. */
+    static String normaliseOrigin(String s) {
+        try {
+            URI u = URI.create(s.trim());
+            if (u.getScheme() == null || u.getHost() == null
+                    || !(u.getScheme().equals("http") || u.getScheme().equals("https"))) {
+                return null;
+            }
+            return u.getScheme() + "://" + u.getHost().toLowerCase(java.util.Locale.ROOT)
+                    + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.kefu.relay.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything the relay can be told, with the defaults of a single-machine install. Built by the
+ * CLI from flags, environment ({@code KEFU_*}) and an optional properties file.
+ *
+ * @param host             address to listen on ({@code 0.0.0.0} for all)
+ * @param port             TCP port; 0 picks a free one (printed at start)
+ * @param dataDir          folder of the SQLite file and local files
+ * @param heartbeatSec     seconds between JSON pings; a peer silent for twice this is dropped
+ * @param lpPollSec        longest a long-poll request is held open, seconds
+ * @param lpSessionTtlSec  a long-poll session with no poll for this long ends, seconds
+ * @param rateLimitPerSec  frames per second a connection may send, sustained
+ * @param rateLimitBurst   frames a connection may send at once
+ * @param tokenTtl         lifetime of an agent token
+ * @param writeBatch       most writes per store transaction
+ * @param writeQueue       most writes waiting for the store; beyond it senders get {@code server_busy}
+ * @param passwordIterations PBKDF2 iterations for new password hashes
+ */
+public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec, int lpPollSec,
+                          int lpSessionTtlSec, double rateLimitPerSec, int rateLimitBurst, Duration tokenTtl,
+                          int writeBatch, int writeQueue, int passwordIterations) {
+
+    public static final int DEFAULT_PORT = 8080;
+    public static final String DEFAULT_DATA = "./kefu-data";
+
+    public static RelayConfig defaults(Path dataDir) {
+        return new RelayConfig("0.0.0.0", DEFAULT_PORT, dataDir, 25, 25, 60, 50, 3000,
+                Duration.ofDays(7), 1000, 100_000, 310_000);
+    }
+
+    public RelayConfig withPort(int p) {
+        return new RelayConfig(host, p, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations);
+    }
+
+    public RelayConfig withHost(String h) {
+        return new RelayConfig(h, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations);
+    }
+
+    public RelayConfig withHeartbeat(int hbSec) {
+        return new RelayConfig(host, port, dataDir, hbSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations);
+    }
+
+    public RelayConfig withLongPoll(int pollSec, int ttlSec) {
+        return new RelayConfig(host, port, dataDir, heartbeatSec, pollSec, ttlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations);
+    }
+
+    public RelayConfig withRateLimit(double perSec, int burst) {
+        return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, perSec, burst,
+                tokenTtl, writeBatch, writeQueue, passwordIterations);
+    }
+
+    public RelayConfig withPasswordIterations(int iterations) {
+        return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, iterations);
+    }
+}

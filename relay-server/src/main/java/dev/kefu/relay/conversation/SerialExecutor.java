@@ -1,0 +1,60 @@
+package dev.kefu.relay.conversation;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs tasks one at a time, in submission order, on a shared pool: a session's state is touched by
+ * one thread at a time without locks, and no session holds a thread while it has nothing to do.
+ */
+final class SerialExecutor implements Executor {
+    private final Executor pool;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicInteger pending = new AtomicInteger();
+
+    SerialExecutor(Executor pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        pending.incrementAndGet();
+        tasks.add(task);
+        schedule();
+    }
+
+    /** Tasks queued or running. */
+    int pending() {
+        return pending.get();
+    }
+
+    private void schedule() {
+        if (!tasks.isEmpty() && scheduled.compareAndSet(false, true)) {
+            pool.execute(this::drain);
+        }
+    }
+
+    private void drain() {
+        try {
+            // Bounded turns keep one busy session from starving the others on the pool.
+            for (int i = 0; i < 64; i++) {
+                Runnable task = tasks.poll();
+                if (task == null) {
+                    break;
+                }
+                try {
+                    task.run();
+                } finally {
+                    pending.decrementAndGet();
+                }
+            }
+        } finally {
+            scheduled.set(false);
+            schedule();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.kefu.relay.store;
+
+import java.util.List;
+
+/**
+ * A support agent. {@code passwordHash} is a slow salted hash (see {@code PasswordHasher});
+ * {@code sites} lists the site keys the agent serves, or is null for every site.
+ */
+public record AgentRecord(String id, String username, String displayName, String passwordHash, boolean admin,
+                          boolean disabled, List<String> sites, long createdAt) {
+
+    public boolean maySee(String site) {
+        return sites == null || sites.contains(site);
+    }
+
+    public String shownName() {
+        return displayName != null ? displayName : username;
+    }
+}

@@ -1,0 +1,211 @@
+package dev.kefu.relay.store;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one thread that writes to the database. Callers {@link #submit} operations; the thread takes
+ * every operation waiting (up to {@code maxBatch}), runs them in one transaction, each inside its own
+ * savepoint so one failing operation spoils no other, commits once, and only then completes their
+ * futures, in submission order, on a single dispatch thread. Hence an ack sent from a future's
+ * callback always follows a durable commit, and callbacks see commits in order.
+ */
+public final class GroupCommitWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+
+    private final Connection conn;
+    private final int maxBatch;
+    private final BlockingQueue<Pending<?>> queue;
+    private final Thread thread;
+    private final ExecutorService dispatcher;
+    private final Timer commitTimer;
+    private final DistributionSummary batchSizes;
+    private volatile boolean stopping;
+
+    /**
+     * @param maxBatch most operations per transaction
+     * @param maxQueued most operations waiting; beyond that {@link #submit} fails at once with
+     *                  {@link Overloaded} (clients get {@code server_busy} and retry)
+     */
+    public GroupCommitWriter(Connection conn, int maxBatch, int maxQueued, MeterRegistry meters) {
+        this.conn = conn;
+        this.maxBatch = maxBatch;
+        this.queue = new LinkedBlockingQueue<>(maxQueued);
+        this.commitTimer = Timer.builder("kefu.store.commit")
+                .description("Time to run and commit one batch of writes")
+                .publishPercentiles(0.5, 0.99).publishPercentileHistogram(false).register(meters);
+        this.batchSizes = DistributionSummary.builder("kefu.store.commit.batch.size")
+                .description("Operations per committed transaction")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        meters.gauge("kefu.store.queue", queue, BlockingQueue::size);
+        this.dispatcher = Executors.newSingleThreadExecutor(r -> daemon(r, "kefu-store-dispatch"));
+        this.thread = daemon(this::run, "kefu-store-writer");
+        thread.start();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Queues {@code op}; the future completes after the transaction that ran it committed. */
+    public <T> CompletableFuture<T> submit(WriteOp<T> op) {
+        Pending<T> p = new Pending<>(op);
+        if (stopping) {
+            p.future.completeExceptionally(new Overloaded("the store is shutting down"));
+        } else if (!queue.offer(p)) {
+            p.future.completeExceptionally(new Overloaded("the store's write queue is full"));
+        }
+        return p.future;
+    }
+
+    /** Whether the writer thread is alive (for {@code /health}). */
+    public boolean isAlive() {
+        return thread.isAlive();
+    }
+
+    private void run() {
+        List<Pending<?>> batch = new ArrayList<>(maxBatch);
+        while (true) {
+            try {
+                Pending<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (stopping) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                runBatch(batch);
+            } catch (InterruptedException e) {
+                if (queue.isEmpty()) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                log.error("writer loop failed; batch failed, continuing", e);
+                failAll(batch, e);
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void runBatch(List<Pending<?>> batch) {
+        long start = System.nanoTime();
+        try {
+            conn.setAutoCommit(false);
+            try (Statement s = conn.createStatement()) {
+                for (Pending<?> p : batch) {
+                    s.execute("SAVEPOINT op");
+                    try {
+                        p.run(conn);
+                        s.execute("RELEASE op");
+                    } catch (SQLException | RuntimeException e) {
+                        s.execute("ROLLBACK TO op");
+                        s.execute("RELEASE op");
+                        p.fail(e);
+                    }
+                }
+            }
+            conn.commit();
+        } catch (SQLException e) {
+            log.error("commit of {} writes failed; all refused", batch.size(), e);
+            try {
+                conn.rollback();
+            } catch (SQLException re) {
+                log.error("rollback failed", re);
+            }
+            failAll(batch, new StoreException("commit failed: " + e.getMessage(), e));
+            return;
+        } finally {
+            try {
+                conn.setAutoCommit(true);
+            } catch (SQLException e) {
+                log.error("cannot reset auto-commit", e);
+            }
+        }
+        commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        batchSizes.record(batch.size());
+        List<Pending<?>> done = List.copyOf(batch);
+        dispatcher.execute(() -> done.forEach(Pending::complete));
+    }
+
+    private void failAll(List<Pending<?>> batch, Throwable e) {
+        List<Pending<?>> failed = List.copyOf(batch);
+        dispatcher.execute(() -> failed.forEach(p -> p.future.completeExceptionally(e)));
+    }
+
+    /** Stops taking new writes, commits every write already queued, then stops. */
+    @Override
+    public void close() {
+        stopping = true;
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dispatcher.shutdown();
+        try {
+            dispatcher.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One write, run on the writer thread inside the batch's transaction. */
+    @FunctionalInterface
+    public interface WriteOp<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** The write queue is full or closed: the caller should answer {@code server_busy}. */
+    public static final class Overloaded extends StoreException {
+        public Overloaded(String message) {
+            super(message);
+        }
+    }
+
+    private static final class Pending<T> {
+        final WriteOp<T> op;
+        final CompletableFuture<T> future = new CompletableFuture<>();
+        T result;
+        Throwable error;
+
+        Pending(WriteOp<T> op) {
+            this.op = op;
+        }
+
+        void run(Connection c) throws SQLException {
+            result = op.run(c);
+        }
+
+        void fail(Throwable e) {
+            error = e;
+        }
+
+        void complete() {
+            if (error != null) {
+                future.completeExceptionally(error);
+            } else {
+                future.complete(result);
+            }
+        }
+    }
+}

@@ -1,0 +1,1646 @@
+/*! Kefu visitor widget 1.0.0 | MIT | one script, no dependencies | see visitor-widget/README.md */
+/*
+ * Map of this file (one IIFE, ES5 so it also runs on old phones and browsers):
+ *   config      - data-* attributes of its own <script> tag
+ *   storage     - localStorage under "kefu:<site>:" (memory fallback), sessionStorage flags
+ *   model       - conversations, per-conversation history (contiguous seq), outbox, read marks
+ *   transports  - WebSocket, and HTTP long-polling as the fallback; both speak PROTOCOL.md frames
+ *   connection  - hello/welcome, reconnect with backoff and jitter, WebSocket -> long-poll switch
+ *   frames      - what each relay frame does to the model
+ *   view        - launcher, panel, message bubbles (network text only via textContent)
+ *   api         - the global Kefu(...) function and its queued calls
+ */
+(function (window, document) {
+  'use strict';
+
+  var VERSION = '1.0.0';
+  var previous = window.Kefu;
+  if (previous && previous.loaded) return; // the tag is on the page twice: keep the first
+
+  var HISTORY_CAP = 200;       // messages kept per conversation in localStorage
+  var CONV_CAP = 5;            // conversations kept in localStorage
+  var MAX_BODY = 5000;         // code points, as the relay enforces
+  var WS_OPEN_TIMEOUT = 3000;  // ms before a WebSocket that has not opened counts as blocked
+  var LP_POLL_TIMEOUT = 35000; // ms; the relay answers a poll within 25 s
+  var LP_SEND_TIMEOUT = 20000;
+  var FOREIGN_OUTBOX_AGE = 5000; // ms before this tab sends an outbox entry another tab made
+  var TYPING_EVERY = 300;      // ms between typing frames while the visitor types
+  var GAP_WAIT = 2000;         // ms to wait for a missing seq before asking with sync
+  var ID_RE = /^[A-Za-z0-9_-]{16,128}$/;
+
+  // ---------------------------------------------------------------- config
+
+  var script = findOwnScript();
+  var cfg = readConfig(script);
+  if (!cfg.site) {
+    warn('the script tag needs data-site="SITE_KEY"');
+    return;
+  }
+
+  function findOwnScript() {
+    var s = document.currentScript;
+    if (s && s.getAttribute('data-site')) return s;
+    var all = document.querySelectorAll('script[src*="widget.js"][data-site]');
+    return all.length ? all[all.length - 1] : s;
+  }
+
+  function readConfig(s) {
+    function attr(name) {
+      return s ? s.getAttribute('data-' + name) : null;
+    }
+    var lang = attr('lang') || navigator.language || navigator.userLanguage || 'en';
+    var relay = attr('relay') || originOf(s && s.src) || location.protocol + '//' + location.host;
+    return {
+      site: attr('site'),
+      lang: /^zh/i.test(lang) ? 'zh' : 'en',
+      position: attr('position') === 'left' ? 'left' : 'right',
+      color: safeColor(attr('color')),
+      relay: relay.replace(/\/+$/, ''),
+      typingPreview: attr('typing-preview') !== 'off',
+      // Test hook: "ws" or "lp" forces one transport; anything else means automatic.
+      transport: attr('transport'),
+      // A nonce-based CSP can let the fallback <style> through if our tag carries a nonce.
+      nonce: s ? s.nonce || s.getAttribute('nonce') : null
+    };
+  }
+
+  function originOf(url) {
+    var m = /^(https?:\/\/[^\/?#]+)/i.exec(url || '');
+    return m ? m[1] : null;
+  }
+
+  // The colour ends up in a CSS custom property: accept only what is a colour.
+  function safeColor(c) {
+    if (!c) return null;
+    if (window.CSS && CSS.supports) return CSS.supports('color', c) ? c : null;
+    return /^(#[0-9a-f]{3,8}|[a-z]+|rgba?\([\d\s.,%]+\))$/i.test(c) ? c : null;
+  }
+
+  // ---------------------------------------------------------------- strings
+
+  var STRINGS = {
+    zh: {
+      title: '在线客服',
+      launcher: '打开在线客服',
+      close: '关闭',
+      placeholder: '请输入消息，Enter 发送',
+      send: '发送',
+      greeting: '您好！请问有什么可以帮您？',
+      notice: '提示：客服可能会看到您正在输入的内容。',
+      online: '在线',
+      servedBy: ' 为您服务',
+      connecting: '正在连接…',
+      offline: '网络已断开，恢复后会自动发送',
+      unavailable: '客服暂不可用',
+      typing: '客服正在输入…',
+      ended: '对话已结束',
+      pending: '发送中',
+      sent: '已发送',
+      read: '已读',
+      failed: '发送失败',
+      retry: '重试',
+      tooLong: '消息太长（最多 5000 字）',
+      image: '[图片]',
+      file: '[文件]',
+      errors: {
+        too_large: '消息太长',
+        not_allowed: '不允许发送',
+        bad_frame: '消息格式有误',
+        unknown_conv: '会话不存在',
+        conv_closed: '会话已结束',
+        unknown_type: '不支持的消息'
+      }
+    },
+    en: {
+      title: 'Chat with us',
+      launcher: 'Open chat',
+      close: 'Close',
+      placeholder: 'Type a message, Enter to send',
+      send: 'Send',
+      greeting: 'Hi! How can we help you?',
+      notice: 'Note: agents may see what you type before you send it.',
+      online: 'Online',
+      servedBy: ' is here to help',
+      connecting: 'Connecting…',
+      offline: 'Offline. Messages will be sent when you are back online',
+      unavailable: 'Chat is unavailable',
+      typing: 'Agent is typing…',
+      ended: 'Conversation ended',
+      pending: 'Sending',
+      sent: 'Sent',
+      read: 'Read',
+      failed: 'Not sent',
+      retry: 'Retry',
+      tooLong: 'Message too long (at most 5000 characters)',
+      image: '[Image]',
+      file: '[File]',
+      errors: {
+        too_large: 'Message too long',
+        not_allowed: 'Not allowed',
+        bad_frame: 'Malformed message',
+        unknown_conv: 'Unknown conversation',
+        conv_closed: 'Conversation ended',
+        unknown_type: 'Unsupported message'
+      }
+    }
+  };
+  var T = STRINGS[cfg.lang];
+
+  // ---------------------------------------------------------------- storage
+
+  var PREFIX = 'kefu:' + cfg.site + ':';
+  var store = makeStore(window, 'localStorage');
+  var session = makeStore(window, 'sessionStorage');
+
+  // JSON values under PREFIX; falls back to memory when storage is blocked or full.
+  function makeStore(win, name) {
+    var backend = null;
+    var memory = {};
+    try {
+      backend = win[name];
+      backend.setItem(PREFIX + 'probe', '1');
+      backend.removeItem(PREFIX + 'probe');
+    } catch (e) {
+      backend = null;
+    }
+    return {
+      get: function (key, fallback) {
+        var raw = null;
+        try {
+          raw = backend ? backend.getItem(PREFIX + key) : memory[key];
+        } catch (e) { /* storage vanished: treat as empty */ }
+        if (raw == null) return fallback;
+        try {
+          return JSON.parse(raw);
+        } catch (e) {
+          return fallback;
+        }
+      },
+      set: function (key, value) {
+        var raw = JSON.stringify(value);
+        memory[key] = raw;
+        if (!backend) return;
+        try {
+          backend.setItem(PREFIX + key, raw);
+        } catch (e) {
+          warn('storage full or blocked, keeping ' + key + ' in memory');
+        }
+      },
+      remove: function (key) {
+        delete memory[key];
+        try {
+          if (backend) backend.removeItem(PREFIX + key);
+        } catch (e) { /* nothing to remove */ }
+      }
+    };
+  }
+
+  // ---------------------------------------------------------------- model
+
+  var TAB = randomString(8);      // this page load; marks the outbox entries it made
+  var visitorId = store.get('vid', null);
+  if (!visitorId || !ID_RE.test(visitorId)) {
+    visitorId = 'v-' + randomString(20);
+    store.set('vid', visitorId);
+  }
+  var identity = {};              // from Kefu('identify'): name, email, attrs, userId, userHash
+  var dropSignedIdentity = false; // set after bad_identity: retry once as an anonymous visitor
+  var convs = [];                 // [{id, status, at, agentName}] oldest first
+  var hist = {};                  // conv id -> {c: contiguous seq, m: [msg...] sorted by seq}
+  var outbox = [];                // [{cid, body, ts, tab, state: pending|failed, reason, why}]
+  var reads = {};                 // conv id -> {me: seq I have seen, agent: seq an agent has seen}
+  loadModel();
+
+  function loadModel() {
+    convs = store.get('convs', []);
+    hist = {};
+    outbox = store.get('outbox', []);
+    reads = store.get('reads', {});
+  }
+
+  function randomString(n) {
+    var alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+    var c = window.crypto || window.msCrypto;
+    var bytes = [];
+    var out = '';
+    var i;
+    if (c && c.getRandomValues) {
+      bytes = c.getRandomValues(new Uint8Array(n));
+    } else {
+      for (i = 0; i < n; i++) bytes.push(Math.floor(Math.random() * 256));
+    }
+    for (i = 0; i < n; i++) out += alphabet.charAt(bytes[i] & 63); // 64 symbols: unbiased
+    return out;
+  }
+
+  function newCid() {
+    return 'c-' + randomString(20);
+  }
+
+  function findConv(id) {
+    for (var i = 0; i < convs.length; i++) if (convs[i].id === id) return convs[i];
+    return null;
+  }
+
+  // Adds or updates a conversation; info is a ConvInfo (welcome, conv frame) or {}.
+  function upsertConv(id, info) {
+    var c = findConv(id);
+    if (!c) {
+      c = { id: id, status: 'open', at: info.createdAt || Date.now() };
+      convs.push(c);
+      convs.sort(function (a, b) { return a.at - b.at; });
+      pruneConvs();
+    }
+    if (info.status) c.status = info.status;
+    if (info.agentName) c.agentName = info.agentName;
+    store.set('convs', convs);
+    return c;
+  }
+
+  function pruneConvs() {
+    while (convs.length > CONV_CAP) {
+      var gone = convs.shift().id;
+      delete hist[gone];
+      delete reads[gone];
+      store.remove('h:' + gone);
+    }
+    store.set('reads', reads);
+  }
+
+  function markConvClosed(id) {
+    var c = id && findConv(id);
+    if (c && c.status !== 'closed') upsertConv(id, { status: 'closed' });
+  }
+
+  // The conversation a send goes to: the newest one not closed, or none (the relay opens one).
+  function currentConv() {
+    for (var i = convs.length - 1; i >= 0; i--) if (convs[i].status !== 'closed') return convs[i];
+    return null;
+  }
+
+  function histOf(id) {
+    return hist[id] || (hist[id] = store.get('h:' + id, null) || { c: 0, m: [] });
+  }
+
+  function readOf(id) {
+    return reads[id] || (reads[id] = { me: 0, agent: 0 });
+  }
+
+  function heldSeq(h, seq) {
+    for (var i = h.m.length - 1; i >= 0; i--) if (h.m[i].seq === seq) return true;
+    return false;
+  }
+
+  // Stores a message unless its seq is already held. Returns true when it is new.
+  function holdMessage(m) {
+    var h = histOf(m.conv);
+    if (m.seq <= h.c || heldSeq(h, m.seq)) return false;
+    h.m.push({ seq: m.seq, cid: m.cid, from: m.from || {}, kind: m.kind, body: m.body, file: m.file, ts: m.ts });
+    h.m.sort(function (a, b) { return a.seq - b.seq; });
+    advanceContiguous(h);
+    if (h.m.length > HISTORY_CAP) h.m.splice(0, h.m.length - HISTORY_CAP);
+    if (hasGap(h)) scheduleGapSync(m.conv);
+    store.set('h:' + m.conv, h);
+    return true;
+  }
+
+  // c is the highest seq below which every message is held: what resume must carry.
+  function advanceContiguous(h) {
+    while (heldSeq(h, h.c + 1)) h.c++;
+  }
+
+  function hasGap(h) {
+    return h.m.length > 0 && h.m[h.m.length - 1].seq > h.c;
+  }
+
+  function resumeMap() {
+    var map = {};
+    for (var i = 0; i < convs.length; i++) map[convs[i].id] = histOf(convs[i].id).c;
+    return map;
+  }
+
+  // Outbox changes always re-read storage first, so tabs do not overwrite each other's entries.
+  function updateOutbox(change) {
+    outbox = store.get('outbox', []);
+    var result = change(outbox);
+    store.set('outbox', outbox);
+    return result;
+  }
+
+  function findOutbox(cid) {
+    for (var i = 0; i < outbox.length; i++) if (outbox[i].cid === cid) return outbox[i];
+    return null;
+  }
+
+  function removeOutbox(cid) {
+    return updateOutbox(function (list) {
+      for (var i = 0; i < list.length; i++) {
+        if (list[i].cid === cid) return list.splice(i, 1)[0];
+      }
+      return null;
+    });
+  }
+
+  function unreadCount() {
+    var n = 0;
+    for (var i = 0; i < convs.length; i++) {
+      var h = histOf(convs[i].id);
+      var seen = readOf(convs[i].id).me;
+      for (var j = 0; j < h.m.length; j++) {
+        if (h.m[j].seq > seen && !fromVisitor(h.m[j])) n++;
+      }
+    }
+    return n;
+  }
+
+  function fromVisitor(m) {
+    return !!m.from && m.from.role === 'visitor';
+  }
+
+  // ---------------------------------------------------------------- transports
+  // A transport carries frames for one connection: send(frame), close(), kind, welcomed.
+  // It reports frames with on.frame(frame, t) and its end once with on.down(t, info).
+
+  function openWebSocket(hello, on) {
+    var t = { kind: 'ws', welcomed: false, dead: false };
+    var url = cfg.relay.replace(/^http/i, 'ws') + '/ws/visitor';
+    var ws;
+    var openTimer = 0;
+    var silenceTimer = 0;
+    try {
+      ws = new WebSocket(url);
+    } catch (e) {
+      setTimeout(function () { down({}); }, 0);
+      return stubbed(t);
+    }
+    openTimer = setTimeout(function () { down({ timeout: true }); }, WS_OPEN_TIMEOUT);
+
+    ws.onopen = function () {
+      clearTimeout(openTimer);
+      heard();
+      write(hello);
+    };
+    ws.onmessage = function (ev) {
+      if (t.dead) return;
+      heard();
+      var f = parseFrame(ev.data);
+      if (f) on.frame(f, t);
+    };
+    ws.onclose = function (ev) { down({ code: ev.code }); };
+    ws.onerror = function () { /* onclose follows */ };
+
+    // Anything at all from the relay proves the socket alive; silence for 2 x heartbeat kills it.
+    function heard(withinMs) {
+      clearTimeout(silenceTimer);
+      silenceTimer = setTimeout(function () { down({ silent: true }); }, withinMs || 2000 * heartbeatSec);
+    }
+
+    function write(frame) {
+      try {
+        ws.send(JSON.stringify(frame));
+      } catch (e) { /* closing: onclose reports it */ }
+    }
+
+    function down(info) {
+      if (t.dead) return;
+      shut(4000);
+      on.down(t, info);
+    }
+
+    function shut(code) {
+      t.dead = true;
+      clearTimeout(openTimer);
+      clearTimeout(silenceTimer);
+      try {
+        ws.close(code);
+      } catch (e) { /* already closed */ }
+    }
+
+    t.send = function (frame) {
+      if (!t.dead && ws.readyState === 1) write(frame);
+    };
+    t.close = function () {
+      if (!t.dead) shut(1000);
+    };
+    // After the network comes back a socket may look open but be dead: ask, and give it 5 s.
+    t.probe = function () {
+      t.send({ type: 'ping' });
+      heard(5000);
+    };
+    return t;
+  }
+
+  function stubbed(t) {
+    t.send = t.close = t.probe = function () {};
+    return t;
+  }
+
+  function openLongPoll(hello, on) {
+    var t = { kind: 'lp', welcomed: false, dead: false };
+    var lp = null;
+    var queue = [];
+    var sending = false;
+    var flushScheduled = false;
+    var pending = [];
+
+    request('POST', '/lp/open', hello, LP_SEND_TIMEOUT, function (status, body) {
+      if (status !== 200 || !body || !body.lp) return fail(status, body);
+      lp = body.lp;
+      deliver(body);
+      poll();
+      flush();
+    });
+
+    function poll() {
+      if (t.dead) return;
+      request('GET', '/lp/poll?lp=' + encodeURIComponent(lp), null, LP_POLL_TIMEOUT, function (status, body) {
+        if (status !== 200) return fail(status, body);
+        deliver(body);
+        poll();
+      });
+    }
+
+    // One /lp/send in flight at a time; frames queued meanwhile go in the next batch.
+    function flush() {
+      flushScheduled = false;
+      if (t.dead || !lp || sending || !queue.length) return;
+      var batch = queue;
+      queue = [];
+      sending = true;
+      request('POST', '/lp/send?lp=' + encodeURIComponent(lp), batch, LP_SEND_TIMEOUT, function (status, body) {
+        sending = false;
+        if (status !== 200) return fail(status, body);
+        deliver(body);
+        flush();
+      });
+    }
+
+    function deliver(body) {
+      var frames = body && body.frames;
+      if (!frames || !frames.length) return;
+      for (var i = 0; i < frames.length && !t.dead; i++) {
+        if (frames[i] && typeof frames[i].type === 'string') on.frame(frames[i], t);
+      }
+    }
+
+    function fail(status, body) {
+      if (t.dead) return;
+      var code = firstErrorCode(body);
+      // A 4xx carries {frames:[error]} (unknown_site, bad_identity...): let the error logic see it.
+      if (status >= 400 && status < 500 && code !== 'unknown_session') deliver(body);
+      if (t.dead) return;
+      t.close();
+      on.down(t, { now: code === 'unknown_session', status: status });
+    }
+
+    function request(method, path, body, timeoutMs, done) {
+      var x = new XMLHttpRequest();
+      var finished = false;
+      function finish(status) {
+        if (finished) return;
+        finished = true;
+        pending.splice(pending.indexOf(x), 1);
+        var json = null;
+        try {
+          json = JSON.parse(x.responseText);
+        } catch (e) { /* empty or not JSON */ }
+        done(status, json);
+      }
+      x.open(method, cfg.relay + path, true);
+      x.timeout = timeoutMs;
+      x.onreadystatechange = function () {
+        if (x.readyState === 4) finish(x.status);
+      };
+      x.ontimeout = function () { finish(0); };
+      // text/plain keeps the request "simple": no CORS preflight round trip.
+      if (body != null) x.setRequestHeader('Content-Type', 'text/plain;charset=UTF-8');
+      pending.push(x);
+      x.send(body == null ? null : JSON.stringify(body));
+    }
+
+    t.send = function (frame) {
+      if (t.dead) return;
+      queue.push(frame);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setTimeout(flush, 0);
+      }
+    };
+    t.close = function () {
+      if (t.dead) return;
+      t.dead = true;
+      var live = pending.slice();
+      for (var i = 0; i < live.length; i++) {
+        try {
+          live[i].abort();
+        } catch (e) { /* already done */ }
+      }
+    };
+    t.probe = function () {};
+    return t;
+  }
+
+  function firstErrorCode(body) {
+    var f = body && body.frames && body.frames[0];
+    return f && f.type === 'error' ? f.code : null;
+  }
+
+  function parseFrame(text) {
+    try {
+      var f = JSON.parse(text);
+      return f && typeof f.type === 'string' ? f : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  var transport = null;
+  var connected = false;     // a welcome arrived on the current transport
+  var stoppedFor = null;     // a final error code: no reconnects until identify() changes things
+  var heartbeatSec = 25;
+  var attempt = 0;           // reconnects since the last welcome, for the backoff
+  var retryTimer = 0;
+  var wsFailures = 0;        // WebSocket connections that ended without a welcome
+  var wsBroken = session.get('ws-failed', false);
+  var sentOnThisConnection = {}; // cid -> true; reset on every welcome
+  var readSent = {};         // conv -> seq sent in a read frame on this connection
+  var syncing = {};          // conv -> true while a sync answer is awaited
+
+  function useWebSocket() {
+    if (cfg.transport === 'lp' || !window.WebSocket) return false;
+    return cfg.transport === 'ws' || !wsBroken;
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    retryTimer = 0;
+    if (transport || stoppedFor) return;
+    var hello = buildHello();
+    var on = { frame: onFrame, down: onDown };
+    transport = useWebSocket() ? openWebSocket(hello, on) : openLongPoll(hello, on);
+    renderStatus();
+  }
+
+  function buildHello() {
+    var v = { id: visitorId };
+    if (identity.name) v.name = identity.name;
+    if (identity.email) v.email = identity.email;
+    if (identity.attrs) v.attrs = identity.attrs;
+    if (identity.userId && !dropSignedIdentity) {
+      v.userId = identity.userId;
+      v.userHash = identity.userHash;
+    }
+    return {
+      type: 'hello', role: 'visitor', site: cfg.site, visitor: v, resume: resumeMap(),
+      client: { name: 'kefu-widget', version: VERSION }
+    };
+  }
+
+  function onDown(t, info) {
+    if (t !== transport) return;
+    transport = null;
+    connected = false;
+    if (t.kind === 'ws' && !t.welcomed && noteWebSocketFailure(info)) info.now = true;
+    renderStatus();
+    if (stoppedFor) return;
+    scheduleReconnect(info.now ? 0 : nextBackoff());
+  }
+
+  // Returns true when this failure makes us give up on WebSocket for the page session.
+  function noteWebSocketFailure(info) {
+    if (cfg.transport === 'ws' || navigator.onLine === false) return false; // offline: not the socket's fault
+    wsFailures++;
+    if (!info.timeout && wsFailures < 3) return false;
+    wsBroken = true;
+    session.set('ws-failed', true);
+    return true;
+  }
+
+  // 0.5 s, 1 s, 2 s ... capped at 30 s; each drawn from [d/2, d] so tabs do not reconnect in step.
+  function nextBackoff() {
+    var d = Math.min(30000, 500 * Math.pow(2, attempt++));
+    return d / 2 + Math.random() * d / 2;
+  }
+
+  function scheduleReconnect(delay) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, delay);
+  }
+
+  function reconnectNow() {
+    var t = transport;
+    transport = null;
+    connected = false;
+    if (t) t.close();
+    connect();
+  }
+
+  function sendFrame(frame) {
+    if (!connected || !transport) return false;
+    transport.send(frame);
+    return true;
+  }
+
+  window.addEventListener('online', function () {
+    if (connected) transport.probe();
+    else if (!stoppedFor) reconnectNow();
+  });
+  window.addEventListener('offline', renderStatus);
+
+  // ---------------------------------------------------------------- frames
+
+  var FRAME_HANDLERS = {
+    welcome: onWelcome,
+    ping: function (f, t) { t.send({ type: 'pong' }); },
+    ack: onAck,
+    msg: function (f) { takeMessages([f], true); },
+    msgs: onMsgs,
+    conv: onConv,
+    read: onRead,
+    typing: onTyping,
+    error: onError
+  };
+
+  function onFrame(f, t) {
+    if (t !== transport) return;
+    var handle = FRAME_HANDLERS[f.type];
+    if (handle) handle(f, t);
+  }
+
+  function onWelcome(f, t) {
+    t.welcomed = true;
+    connected = true;
+    attempt = 0;
+    wsFailures = 0;
+    sentOnThisConnection = {};
+    readSent = {};
+    syncing = {};
+    if (f.heartbeatSec > 0) heartbeatSec = f.heartbeatSec;
+    // Not in protocol v1: a future welcome may say the site turned typing preview off.
+    if (f.typingPreview === false) typingPreview = false;
+    reconcileConversations(f.conversations || [], t.resumeSent || {});
+    sendPageView();
+    flushOutbox();
+    markRead();
+    renderAll();
+  }
+
+  // welcome lists waiting and open conversations plus the most recent closed one; any other
+  // conversation we hold as open has been closed meanwhile.
+  function reconcileConversations(list, resumed) {
+    var listed = {};
+    for (var i = 0; i < list.length; i++) {
+      var info = list[i];
+      if (!info || typeof info.id !== 'string') continue;
+      listed[info.id] = true;
+      upsertConv(info.id, info);
+      // The relay replays open and resumed conversations by itself; a closed one we lack is paged.
+      if (info.status === 'closed' && !(info.id in resumed) && info.lastSeq > histOf(info.id).c) {
+        requestSync(info.id);
+      }
+    }
+    for (var j = 0; j < convs.length; j++) {
+      if (!listed[convs[j].id]) markConvClosed(convs[j].id);
+    }
+  }
+
+  function onAck(f) {
+    if (typeof f.seq !== 'number' || typeof f.conv !== 'string') return;
+    var entry = removeOutbox(f.cid);
+    if (!entry) return; // another tab's entry, or handled already: its msg frame brings it
+    takeMessages([{
+      conv: f.conv, seq: f.seq, cid: f.cid, kind: 'text', body: entry.body, ts: f.ts || Date.now(),
+      from: { role: 'visitor', id: visitorId }
+    }], false);
+  }
+
+  // live: arrived as it happened (msg frame), not paged by sync. Only live ones beep or pop open.
+  function takeMessages(list, live) {
+    var added = [];
+    var invite = false;
+    for (var i = 0; i < list.length; i++) {
+      var m = list[i];
+      if (!m || typeof m.conv !== 'string' || typeof m.seq !== 'number') continue;
+      var h = histOf(m.conv);
+      var firstInConv = h.c === 0 && h.m.length === 0;
+      upsertConv(m.conv, {});
+      if (!holdMessage(m)) continue;
+      added.push(m);
+      if (fromVisitor(m)) {
+        if (m.cid && findOutbox(m.cid)) removeOutbox(m.cid);
+      } else if (live && m.seq > readOf(m.conv).me) {
+        beepOnce(m.conv + ':' + m.seq);
+        // An agent opening a conversation (invite) pops the panel open, once.
+        if (firstInConv) invite = true;
+      }
+    }
+    if (!added.length) return;
+    for (var j = 0; j < added.length; j++) emit('message', publicMessage(added[j]));
+    if (invite && !panelOpen) openPanel(false);
+    markRead();
+    renderAll();
+  }
+
+  function publicMessage(m) {
+    return { conv: m.conv, seq: m.seq, cid: m.cid, from: m.from, kind: m.kind, body: m.body, ts: m.ts };
+  }
+
+  function onMsgs(f) {
+    var items = f.items || [];
+    var h = histOf(f.conv);
+    var before = h.c;
+    for (var i = 0; i < items.length; i++) if (items[i] && !items[i].conv) items[i].conv = f.conv;
+    delete syncing[f.conv];
+    takeMessages(items, false);
+    if (f.more && h.c > before) requestSync(f.conv);
+  }
+
+  function requestSync(conv) {
+    if (syncing[conv]) return;
+    if (sendFrame({ type: 'sync', conv: conv, after: histOf(conv).c, limit: 500 })) syncing[conv] = true;
+  }
+
+  var gapTimers = {};
+
+  // Over long-poll an ack can overtake the msg before it; give the missing one a moment first.
+  function scheduleGapSync(conv) {
+    if (gapTimers[conv]) return;
+    gapTimers[conv] = setTimeout(function () {
+      delete gapTimers[conv];
+      if (hasGap(histOf(conv))) requestSync(conv);
+    }, GAP_WAIT);
+  }
+
+  function onConv(f) {
+    var info = f.conv;
+    if (!info || typeof info.id !== 'string') return;
+    upsertConv(info.id, info);
+    renderAll();
+  }
+
+  function onRead(f) {
+    if (typeof f.conv !== 'string' || typeof f.seq !== 'number') return;
+    var r = readOf(f.conv);
+    var who = f.from && f.from.role === 'visitor' ? 'me' : 'agent';
+    if (f.seq <= r[who]) return;
+    r[who] = f.seq;
+    store.set('reads', reads);
+    renderAll();
+  }
+
+  function onTyping(f) {
+    if (f.from && f.from.role === 'visitor') return;
+    showAgentTyping();
+  }
+
+  var RETRY_LATER = { rate_limited: true, server_busy: true };
+  var FINAL = { unknown_site: true, bad_token: true, hello_required: true, bad_identity: true };
+
+  function onError(f) {
+    var code = f.code || 'unknown';
+    if (f.cid) return refuseOutbox(f.cid, code, f.message);
+    if (code === 'bad_identity' && identity.userId && !dropSignedIdentity) {
+      // The host's signature is wrong: chatting anonymously beats not chatting at all.
+      warn('identify(): userHash rejected by the relay; continuing without userId');
+      dropSignedIdentity = true;
+      return;
+    }
+    if (FINAL[code]) {
+      stoppedFor = code;
+      warn('relay refused the widget: ' + code + (f.message ? ' (' + f.message + ')' : ''));
+      renderStatus();
+    }
+    // unknown_session is handled by the long-poll transport; the rest concern dropped frames.
+  }
+
+  // An error naming one of our sends: retry later, send elsewhere, or show it failed. Never silent.
+  function refuseOutbox(cid, code, message) {
+    var entry = findOutbox(cid);
+    if (!entry) return;
+    if (RETRY_LATER[code]) return retryLater(entry);
+    if ((code === 'conv_closed' || code === 'unknown_conv') && !entry.renewed) {
+      // Our idea of the open conversation was stale: send to a new one. The refused send was
+      // not stored, so a new cid cannot double it.
+      markConvClosed(sentTo[cid]);
+      var fresh = updateOutbox(function (list) {
+        for (var i = 0; i < list.length; i++) {
+          if (list[i].cid === cid) {
+            list[i].cid = newCid();
+            list[i].renewed = true;
+            list[i].tab = TAB;
+            return list[i];
+          }
+        }
+        return null;
+      });
+      if (fresh) sendEntry(fresh);
+      renderAll();
+      return;
+    }
+    updateOutbox(function (list) {
+      for (var i = 0; i < list.length; i++) {
+        if (list[i].cid === cid) {
+          list[i].state = 'failed';
+          list[i].reason = code;
+          list[i].why = message || '';
+        }
+      }
+    });
+    renderAll();
+  }
+
+  var retryTimers = {};
+
+  function retryLater(entry) {
+    var cid = entry.cid;
+    if (retryTimers[cid]) return;
+    entry.tries = (entry.tries || 0) + 1;
+    var d = Math.min(30000, 1000 * Math.pow(2, entry.tries));
+    retryTimers[cid] = setTimeout(function () {
+      delete retryTimers[cid];
+      var current = findOutbox(cid);
+      if (current && current.state === 'pending') sendEntry(current);
+    }, d / 2 + Math.random() * d / 2);
+  }
+
+  // ---------------------------------------------------------------- outgoing
+
+  var sentTo = {}; // cid -> conv named in its send (to know which one a conv_closed is about)
+
+  function sendEntry(entry) {
+    if (!connected) return;
+    var frame = { type: 'send', cid: entry.cid, kind: 'text', body: entry.body };
+    var conv = currentConv();
+    if (conv) frame.conv = conv.id;
+    sentTo[entry.cid] = frame.conv;
+    sentOnThisConnection[entry.cid] = true;
+    sendFrame(frame);
+  }
+
+  // Sends what is pending; another tab's entries only once they are old enough that that tab
+  // has probably gone. A double send is harmless anyway: the relay dedupes by cid.
+  function flushOutbox() {
+    if (!connected) return;
+    outbox = store.get('outbox', []);
+    var now = Date.now();
+    for (var i = 0; i < outbox.length; i++) {
+      var e = outbox[i];
+      if (e.state !== 'pending' || sentOnThisConnection[e.cid]) continue;
+      if (e.tab === TAB || now - e.ts > FOREIGN_OUTBOX_AGE) sendEntry(e);
+    }
+  }
+
+  setInterval(flushOutbox, FOREIGN_OUTBOX_AGE);
+
+  function submitDraft() {
+    var body = ui.input.value.replace(/^\s+|\s+$/g, '');
+    if (!body) return;
+    if (codePoints(body) > MAX_BODY) {
+      showHint(T.tooLong);
+      return;
+    }
+    showHint('');
+    var entry = { cid: newCid(), body: body, ts: Date.now(), tab: TAB, state: 'pending' };
+    updateOutbox(function (list) { list.push(entry); });
+    ui.input.value = '';
+    autoGrow();
+    sendTypingNow();
+    sendEntry(entry);
+    renderAll(true);
+  }
+
+  // Retry of a refused message: a new send with a new cid, since the old cid was refused.
+  function retryFailed(cid) {
+    var old = removeOutbox(cid);
+    if (!old) return;
+    var entry = { cid: newCid(), body: old.body, ts: Date.now(), tab: TAB, state: 'pending' };
+    updateOutbox(function (list) { list.push(entry); });
+    sendEntry(entry);
+    renderAll(true);
+  }
+
+  function codePoints(s) {
+    return s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '_').length;
+  }
+
+  var typingPreview = cfg.typingPreview;
+  var typingTimer = 0;
+  var lastTyping = '';
+
+  // At most one typing frame per TYPING_EVERY ms while typing, and the final text after a pause.
+  function onDraftInput() {
+    autoGrow();
+    if (!typingPreview || typingTimer) return;
+    typingTimer = setTimeout(sendTypingNow, TYPING_EVERY);
+  }
+
+  function sendTypingNow() {
+    clearTimeout(typingTimer);
+    typingTimer = 0;
+    var text = ui.input.value.slice(0, MAX_BODY);
+    var conv = currentConv();
+    if (!typingPreview || !conv || text === lastTyping) return;
+    if (sendFrame({ type: 'typing', conv: conv.id, text: text })) lastTyping = text;
+  }
+
+  // Read receipts: only while the panel is open and the page visible, i.e. messages are seen.
+  function markRead() {
+    if (!panelOpen || document.hidden) return;
+    var changed = false;
+    for (var i = 0; i < convs.length; i++) {
+      var c = convs[i];
+      var h = histOf(c.id);
+      if (!h.m.length) continue;
+      var top = h.m[h.m.length - 1].seq;
+      var r = readOf(c.id);
+      if (top > r.me) {
+        r.me = top;
+        changed = true;
+      }
+      if (c.status !== 'closed' && r.me > (readSent[c.id] || 0) && hasAgentMessageAbove(h, readSent[c.id] || 0)) {
+        if (sendFrame({ type: 'read', conv: c.id, seq: r.me })) readSent[c.id] = r.me;
+      }
+    }
+    if (changed) store.set('reads', reads);
+  }
+
+  function hasAgentMessageAbove(h, seq) {
+    for (var i = h.m.length - 1; i >= 0 && h.m[i].seq > seq; i--) if (!fromVisitor(h.m[i])) return true;
+    return false;
+  }
+
+  // ---------------------------------------------------------------- page tracking
+
+  var page = { url: location.href, title: document.title, referrer: document.referrer };
+
+  // Sent after every welcome, so the relay knows the current page after a reconnect too.
+  function sendPageView() {
+    page.title = document.title;
+    sendFrame({ type: 'page', url: page.url, title: page.title, referrer: page.referrer });
+  }
+
+  function onNavigate() {
+    // Single-page apps often set the title just after pushState: read it a moment later.
+    setTimeout(function () {
+      if (location.href === page.url) return;
+      page = { url: location.href, title: document.title, referrer: page.url };
+      sendPageView();
+    }, 50);
+  }
+
+  function hookHistory() {
+    var h = window.history;
+    if (!h || !h.pushState) return;
+    wrap('pushState');
+    wrap('replaceState');
+    window.addEventListener('popstate', onNavigate);
+    function wrap(name) {
+      var original = h[name];
+      h[name] = function () {
+        var result = original.apply(this, arguments);
+        onNavigate();
+        return result;
+      };
+    }
+  }
+
+  // ---------------------------------------------------------------- sound
+
+  var audio = null;
+  var lastBeepAt = 0;
+
+  // Browsers only let audio start after a user gesture, so the context is made on the first one.
+  function unlockAudio() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (audio || !Ctx) return;
+    try {
+      audio = new Ctx();
+    } catch (e) { /* no audio */ }
+  }
+
+  // Several tabs get the same message: the first to claim it in storage beeps (visible tabs first).
+  function beepOnce(key) {
+    setTimeout(function () {
+      if (store.get('beep', null) === key) return;
+      store.set('beep', key);
+      beep();
+    }, document.hidden ? 250 : 0);
+  }
+
+  function beep() {
+    var now = Date.now();
+    if (!audio || now - lastBeepAt < 1500) return;
+    lastBeepAt = now;
+    try {
+      if (audio.state === 'suspended') audio.resume();
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      var t0 = audio.currentTime;
+      osc.type = 'sine';
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, t0);
+      gain.gain.exponentialRampToValueAtTime(0.2, t0 + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t0 + 0.25);
+      osc.connect(gain);
+      gain.connect(audio.destination);
+      osc.start(t0);
+      osc.stop(t0 + 0.3);
+    } catch (e) { /* sound is a nicety */ }
+  }
+
+  // ---------------------------------------------------------------- view
+
+  var CSS = [
+    ':host{all:initial}',
+    '.kf-root{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei",sans-serif;color:#1f2328;--kf-accent:#1f6feb}',
+    '.kf-root *{box-sizing:border-box}',
+    '.kf-hide{display:none!important}',
+    '.kf-launcher{position:fixed;bottom:20px;right:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;padding:0;background:#1f6feb;background:var(--kf-accent);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}',
+    '.kf-launcher svg{width:28px;height:28px;fill:currentColor}',
+    '.kf-left .kf-launcher,.kf-left .kf-panel{right:auto;left:20px}',
+    '.kf-badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;border-radius:10px;background:#e5484d;color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center}',
+    '.kf-panel{position:fixed;bottom:88px;right:20px;z-index:2147483001;width:360px;height:540px;max-height:calc(100vh - 108px);background:#fff;border-radius:12px;box-shadow:0 8px 32px rgba(0,0,0,.22);display:flex;flex-direction:column;overflow:hidden}',
+    '.kf-head{display:flex;align-items:center;padding:12px 14px;background:#1f6feb;background:var(--kf-accent);color:#fff}',
+    '.kf-head-text{flex:1;min-width:0}',
+    '.kf-title{font-size:16px;font-weight:600}',
+    '.kf-status{font-size:12px;opacity:.85;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
+    '.kf-x{background:none;border:0;color:inherit;font-size:24px;line-height:1;padding:2px 6px;cursor:pointer}',
+    '.kf-notice{padding:6px 14px;background:#fff8e1;color:#6b5300;font-size:12px;border-bottom:1px solid #f0e2b0}',
+    '.kf-list{flex:1;overflow-y:auto;padding:12px;background:#f6f7f9;-webkit-overflow-scrolling:touch}',
+    '.kf-sys{margin:8px 0;text-align:center;color:#667085;font-size:12px}',
+    '.kf-msg{display:flex;flex-direction:column;max-width:80%;margin:6px 0}',
+    '.kf-me{margin-left:auto;align-items:flex-end}',
+    '.kf-them{margin-right:auto;align-items:flex-start}',
+    '.kf-bubble{padding:8px 12px;border-radius:14px;white-space:pre-wrap;word-wrap:break-word;overflow-wrap:anywhere}',
+    '.kf-me .kf-bubble{background:#1f6feb;background:var(--kf-accent);color:#fff;border-bottom-right-radius:4px}',
+    '.kf-them .kf-bubble{background:#fff;border:1px solid #e3e5e8;border-bottom-left-radius:4px}',
+    '.kf-bubble a{color:inherit;text-decoration:underline}',
+    '.kf-meta{margin-top:2px;color:#7a8391;font-size:11px}',
+    '.kf-st{margin-left:4px}',
+    '[data-state=read] .kf-st{color:#1a7f37}',
+    '[data-state=failed] .kf-bubble{opacity:.7}',
+    '.kf-err{margin-top:2px;color:#cf222e;font-size:12px}',
+    '.kf-retry{margin-left:6px;padding:1px 8px;border:1px solid #cf222e;border-radius:10px;background:#fff;color:#cf222e;font:inherit;cursor:pointer}',
+    '.kf-typing{padding:2px 14px;color:#667085;font-size:12px}',
+    '.kf-hint{padding:0 12px 6px;color:#cf222e;font-size:12px}',
+    '.kf-foot{display:flex;align-items:flex-end;padding:10px;border-top:1px solid #e3e5e8;background:#fff}',
+    '.kf-input{flex:1;min-height:38px;max-height:120px;margin-right:8px;padding:8px 10px;border:1px solid #d0d7de;border-radius:8px;resize:none;outline:0;font:inherit;color:inherit;background:#fff}',
+    '.kf-input:focus{border-color:#1f6feb;border-color:var(--kf-accent)}',
+    '.kf-send{height:38px;padding:0 14px;border:0;border-radius:8px;background:#1f6feb;background:var(--kf-accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}',
+    '@media (max-width:480px){',
+    '.kf-panel,.kf-left .kf-panel{top:0;right:0;bottom:0;left:0;width:100%;height:100%;max-height:none;border-radius:0}',
+    '.kf-open .kf-launcher{display:none}',
+    '.kf-input{font-size:16px}', // below 16px iOS zooms the page on focus
+    '}'
+  ].join('\n');
+
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var CHAT_ICON = 'M6 4h12a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3h-7l-5 4v-4.2A3 3 0 0 1 3 15V7a3 3 0 0 1 3-3z';
+
+  var ui = null;
+  var panelOpen = false;
+  var nodes = {};       // message key -> its element, reused across renders
+  var typingTimeout = 0;
+
+  function el(tag, cls, hook, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (hook) e.setAttribute('data-kefu', hook);
+    if (text != null) e.textContent = text;
+    return e;
+  }
+
+  function mount() {
+    var host = el('div');
+    host.id = 'kefu-widget';
+    // CSSOM writes are not inline styles as far as CSP is concerned; this guards the host box.
+    host.style.setProperty('all', 'initial', 'important');
+    // An OPEN shadow root so that host-page CSS cannot reach in but browser tests can.
+    var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+    applyCss(root, host);
+
+    var wrap = el('div', 'kf-root kf-' + cfg.position);
+    if (cfg.color) wrap.style.setProperty('--kf-accent', cfg.color);
+
+    var launcher = el('button', 'kf-launcher', 'launcher');
+    launcher.type = 'button';
+    launcher.setAttribute('aria-label', T.launcher);
+    launcher.appendChild(chatIcon());
+    var badge = el('span', 'kf-badge kf-hide', 'badge');
+    launcher.appendChild(badge);
+
+    var panel = el('div', 'kf-panel kf-hide', 'panel');
+    panel.setAttribute('role', 'dialog');
+    panel.setAttribute('aria-label', T.title);
+
+    var head = el('div', 'kf-head');
+    var headText = el('div', 'kf-head-text');
+    headText.appendChild(el('div', 'kf-title', null, T.title));
+    var status = el('div', 'kf-status', 'status');
+    headText.appendChild(status);
+    var closeBtn = el('button', 'kf-x', 'close', '\u00d7');
+    closeBtn.type = 'button';
+    closeBtn.setAttribute('aria-label', T.close);
+    head.appendChild(headText);
+    head.appendChild(closeBtn);
+
+    var notice = el('div', 'kf-notice', 'notice', T.notice);
+    var list = el('div', 'kf-list', 'list');
+    list.setAttribute('aria-live', 'polite');
+    var typing = el('div', 'kf-typing kf-hide', 'typing', T.typing);
+    var hint = el('div', 'kf-hint kf-hide', 'hint');
+    var foot = el('div', 'kf-foot');
+    var input = el('textarea', 'kf-input', 'input');
+    input.rows = 1;
+    input.placeholder = T.placeholder;
+    input.setAttribute('aria-label', T.placeholder);
+    var send = el('button', 'kf-send', 'send', T.send);
+    send.type = 'button';
+    foot.appendChild(input);
+    foot.appendChild(send);
+
+    panel.appendChild(head);
+    panel.appendChild(notice);
+    panel.appendChild(list);
+    panel.appendChild(typing);
+    panel.appendChild(hint);
+    panel.appendChild(foot);
+    wrap.appendChild(panel);
+    wrap.appendChild(launcher);
+    root.appendChild(wrap);
+    document.body.appendChild(host);
+
+    ui = {
+      host: host, wrap: wrap, launcher: launcher, badge: badge, panel: panel, status: status,
+      notice: notice, list: list, typing: typing, hint: hint, input: input,
+      greeting: el('div', 'kf-sys', 'greeting', T.greeting)
+    };
+    bindEvents(closeBtn, send);
+  }
+
+  // Constructable stylesheets need no 'unsafe-inline' under CSP; the <style> fallback does
+  // (or the nonce of our script tag).
+  function applyCss(root, host) {
+    if (root !== host && 'adoptedStyleSheets' in root && window.CSSStyleSheet) {
+      try {
+        var sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+        root.adoptedStyleSheets = [sheet];
+        return;
+      } catch (e) { /* older engine: use a <style> element */ }
+    }
+    var style = el('style');
+    if (cfg.nonce) style.nonce = cfg.nonce;
+    style.textContent = CSS;
+    (root === host ? document.head || document.documentElement : root).appendChild(style);
+  }
+
+  function chatIcon() {
+    var svg = document.createElementNS(SVG_NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    var path = document.createElementNS(SVG_NS, 'path');
+    path.setAttribute('d', CHAT_ICON);
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function bindEvents(closeBtn, sendBtn) {
+    ui.launcher.addEventListener('click', function () {
+      unlockAudio();
+      if (panelOpen) closePanel();
+      else openPanel(true);
+    });
+    closeBtn.addEventListener('click', closePanel);
+    sendBtn.addEventListener('click', function () {
+      unlockAudio();
+      submitDraft();
+      ui.input.focus();
+    });
+    ui.input.addEventListener('input', onDraftInput);
+    ui.input.addEventListener('keydown', function (e) {
+      // keyCode 229 / isComposing: Enter that confirms a Chinese IME candidate must not send.
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        unlockAudio();
+        submitDraft();
+      }
+    });
+    ui.panel.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') closePanel();
+    });
+    ui.list.addEventListener('click', function (e) {
+      var target = e.target;
+      if (target && target.getAttribute && target.getAttribute('data-kefu') === 'retry') {
+        retryFailed(target.getAttribute('data-for'));
+      }
+    });
+    document.addEventListener('pointerdown', unlockAudio, true);
+    document.addEventListener('keydown', unlockAudio, true);
+    document.addEventListener('visibilitychange', function () {
+      if (document.hidden) return;
+      markRead();
+      renderBadge();
+      if (!transport && !stoppedFor) connect(); // timers are slowed in background tabs
+    });
+  }
+
+  function openPanel(byUser) {
+    panelOpen = true;
+    session.set('open', true);
+    if (!ui) return;
+    ui.panel.className = 'kf-panel';
+    ui.wrap.className = 'kf-root kf-open kf-' + cfg.position;
+    markRead();
+    renderAll(true);
+    if (byUser) ui.input.focus();
+    emit('open');
+  }
+
+  function closePanel() {
+    panelOpen = false;
+    session.set('open', false);
+    if (!ui) return;
+    ui.panel.className = 'kf-panel kf-hide';
+    ui.wrap.className = 'kf-root kf-' + cfg.position;
+    renderBadge();
+    ui.launcher.focus();
+    emit('close');
+  }
+
+  function renderAll(scrollToEnd) {
+    if (!ui) return;
+    renderMessages(scrollToEnd);
+    renderBadge();
+    renderStatus();
+    toggle(ui.notice, typingPreview);
+  }
+
+  function toggle(node, visible) {
+    var cls = node.className.replace(/ ?kf-hide/g, '');
+    node.className = visible ? cls : cls + ' kf-hide';
+  }
+
+  function renderBadge() {
+    if (!ui) return;
+    var n = unreadCount();
+    ui.badge.textContent = n > 99 ? '99+' : String(n);
+    toggle(ui.badge, n > 0 && !(panelOpen && !document.hidden));
+  }
+
+  function renderStatus() {
+    if (!ui) return;
+    var text;
+    if (stoppedFor) text = T.unavailable + ' (' + stoppedFor + ')';
+    else if (connected) text = agentName() ? agentName() + T.servedBy : T.online;
+    else if (navigator.onLine === false) text = T.offline;
+    else text = T.connecting;
+    ui.status.textContent = text;
+    ui.host.setAttribute('data-connected', connected ? 'true' : 'false');
+    ui.host.setAttribute('data-transport', transport ? transport.kind : '');
+  }
+
+  function agentName() {
+    var c = currentConv();
+    return c && c.agentName;
+  }
+
+  function showHint(text) {
+    ui.hint.textContent = text;
+    toggle(ui.hint, !!text);
+  }
+
+  function showAgentTyping() {
+    if (!ui) return;
+    toggle(ui.typing, true);
+    clearTimeout(typingTimeout);
+    typingTimeout = setTimeout(function () { toggle(ui.typing, false); }, 4000);
+  }
+
+  function autoGrow() {
+    var input = ui.input;
+    input.style.height = 'auto';
+    input.style.height = Math.min(input.scrollHeight + 2, 120) + 'px';
+  }
+
+  // Rebuilds the order of the list from the model, reusing the element of each message.
+  function renderMessages(scrollToEnd) {
+    var list = ui.list;
+    var nearEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 48;
+    var wanted = [ui.greeting];
+    var seen = {};
+    for (var i = 0; i < convs.length; i++) {
+      var c = convs[i];
+      var h = histOf(c.id);
+      var agentRead = readOf(c.id).agent;
+      for (var j = 0; j < h.m.length; j++) wanted.push(messageNode(heldItem(c.id, h.m[j], agentRead), seen));
+      if (c.status === 'closed' && h.m.length) wanted.push(systemNode('end:' + c.id, T.ended, seen));
+    }
+    for (var k = 0; k < outbox.length; k++) wanted.push(messageNode(outboxItem(outbox[k]), seen));
+
+    for (var key in nodes) {
+      if (nodes.hasOwnProperty(key) && !seen[key]) {
+        if (nodes[key].parentNode) nodes[key].parentNode.removeChild(nodes[key]);
+        delete nodes[key];
+      }
+    }
+    for (var n = 0; n < wanted.length; n++) {
+      if (list.childNodes[n] !== wanted[n]) list.insertBefore(wanted[n], list.childNodes[n] || null);
+    }
+    if (scrollToEnd || nearEnd) list.scrollTop = list.scrollHeight;
+  }
+
+  function heldItem(conv, m, agentRead) {
+    var mine = fromVisitor(m);
+    return {
+      key: m.cid ? 'c:' + m.cid : 's:' + conv + ':' + m.seq,
+      mine: mine,
+      state: mine && m.seq <= agentRead ? 'read' : 'sent',
+      cid: m.cid, seq: m.seq, ts: m.ts, name: mine ? '' : m.from.name,
+      text: displayText(m)
+    };
+  }
+
+  function outboxItem(e) {
+    return {
+      key: 'c:' + e.cid, mine: true, state: e.state, cid: e.cid, ts: e.ts, text: e.body,
+      reason: e.state === 'failed' ? T.errors[e.reason] || e.why || e.reason : '', why: e.why
+    };
+  }
+
+  function displayText(m) {
+    if (m.kind === 'image' || m.kind === 'file') {
+      return T[m.kind] + (m.file && m.file.name ? ' ' + m.file.name : '');
+    }
+    return typeof m.body === 'string' ? m.body : '';
+  }
+
+  function systemNode(key, text, seen) {
+    seen[key] = true;
+    return nodes[key] || (nodes[key] = el('div', 'kf-sys', 'system', text));
+  }
+
+  function messageNode(item, seen) {
+    seen[item.key] = true;
+    var node = nodes[item.key];
+    if (!node) node = nodes[item.key] = buildMessage(item);
+    updateMessage(node, item);
+    return node;
+  }
+
+  function buildMessage(item) {
+    var node = el('div', 'kf-msg ' + (item.mine ? 'kf-me' : 'kf-them'), 'msg');
+    node.setAttribute('data-from', item.mine ? 'visitor' : 'agent');
+    var bubble = el('div', 'kf-bubble', 'text');
+    appendLinkified(bubble, item.text);
+    node.kfMeta = el('div', 'kf-meta');
+    node.kfTime = el('span', 'kf-time');
+    node.kfState = el('span', 'kf-st', 'state');
+    node.kfMeta.appendChild(node.kfTime);
+    if (item.mine) node.kfMeta.appendChild(node.kfState);
+    node.kfErr = el('div', 'kf-err kf-hide', 'error');
+    node.kfReason = el('span');
+    var retry = el('button', 'kf-retry', 'retry', T.retry);
+    retry.type = 'button';
+    node.kfRetry = retry;
+    node.kfErr.appendChild(node.kfReason);
+    node.kfErr.appendChild(retry);
+    node.appendChild(bubble);
+    node.appendChild(node.kfMeta);
+    node.appendChild(node.kfErr);
+    return node;
+  }
+
+  var STATE_MARKS = { pending: '\uD83D\uDD53', sent: '\u2713', read: '\u2713\u2713', failed: '!' };
+
+  function updateMessage(node, item) {
+    node.setAttribute('data-state', item.state);
+    if (item.cid) node.setAttribute('data-cid', item.cid);
+    if (item.seq != null) node.setAttribute('data-seq', String(item.seq));
+    else node.removeAttribute('data-seq');
+    node.kfTime.textContent = (item.name ? item.name + ' \u00b7 ' : '') + formatTime(item.ts);
+    node.kfState.textContent = STATE_MARKS[item.state] + (item.state === 'read' ? ' ' + T.read : '');
+    node.kfState.title = T[item.state];
+    var failed = item.state === 'failed';
+    toggle(node.kfErr, failed);
+    if (failed) {
+      node.kfReason.textContent = T.failed + (item.reason ? ': ' + item.reason : '');
+      node.kfReason.title = item.why || '';
+      node.kfRetry.setAttribute('data-for', item.cid);
+    }
+  }
+
+  // Plain text plus http(s) links, built node by node: network text never becomes markup.
+  var URL_RE = /\bhttps?:\/\/[^\s<>"']+/g;
+
+  function appendLinkified(parent, text) {
+    var last = 0;
+    var m;
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(text))) {
+      var url = m[0].replace(/[.,;:!?)\]}\u3002\uff0c\uff01\uff1f\uff09]+$/, '');
+      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = el('a', null, null, url);
+      a.href = url;
+      a.target = '_blank';
+      a.rel = 'noopener noreferrer nofollow';
+      parent.appendChild(a);
+      last = m.index + url.length;
+      URL_RE.lastIndex = last;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function formatTime(ts) {
+    if (!ts) return '';
+    var d = new Date(ts);
+    var hm = pad(d.getHours()) + ':' + pad(d.getMinutes());
+    return d.toDateString() === new Date().toDateString() ? hm : (d.getMonth() + 1) + '/' + d.getDate() + ' ' + hm;
+  }
+
+  function pad(n) {
+    return n < 10 ? '0' + n : String(n);
+  }
+
+  // ---------------------------------------------------------------- other tabs
+
+  // Tabs share storage: pick up their outbox, history and read marks without writing back
+  // (writing here would bounce events between tabs forever).
+  window.addEventListener('storage', function (ev) {
+    if (ev.key && ev.key.indexOf(PREFIX) !== 0) return;
+    var key = ev.key ? ev.key.slice(PREFIX.length) : null;
+    if (key === null || key === 'vid') {
+      visitorId = store.get('vid', visitorId);
+      loadModel();
+    } else if (key === 'outbox') {
+      outbox = store.get('outbox', []);
+    } else if (key === 'convs') {
+      mergeConvs(store.get('convs', []));
+    } else if (key === 'reads') {
+      mergeReads(store.get('reads', {}));
+    } else if (key.indexOf('h:') === 0) {
+      mergeHistory(key.slice(2), store.get(key, null));
+    } else {
+      return;
+    }
+    renderAll();
+  });
+
+  function mergeConvs(theirs) {
+    for (var i = 0; i < theirs.length; i++) {
+      var c = findConv(theirs[i].id);
+      if (!c) {
+        convs.push(theirs[i]);
+      } else if (theirs[i].status === 'closed') {
+        c.status = 'closed';
+      }
+    }
+    convs.sort(function (a, b) { return a.at - b.at; });
+    while (convs.length > CONV_CAP) delete hist[convs.shift().id];
+  }
+
+  function mergeReads(theirs) {
+    for (var id in theirs) {
+      if (!theirs.hasOwnProperty(id)) continue;
+      var r = readOf(id);
+      r.me = Math.max(r.me, theirs[id].me || 0);
+      r.agent = Math.max(r.agent, theirs[id].agent || 0);
+    }
+  }
+
+  function mergeHistory(conv, theirs) {
+    if (!theirs || !findConv(conv)) return;
+    var h = histOf(conv);
+    for (var i = 0; i < theirs.m.length; i++) {
+      if (!heldSeq(h, theirs.m[i].seq) && theirs.m[i].seq > h.c) h.m.push(theirs.m[i]);
+    }
+    h.m.sort(function (a, b) { return a.seq - b.seq; });
+    h.c = Math.max(h.c, theirs.c);
+    advanceContiguous(h);
+    if (h.m.length > HISTORY_CAP) h.m.splice(0, h.m.length - HISTORY_CAP);
+  }
+
+  // ---------------------------------------------------------------- api
+
+  var listeners = {};
+  var ready = false;
+
+  function emit(event, arg) {
+    var fns = listeners[event] || [];
+    for (var i = 0; i < fns.length; i++) {
+      try {
+        fns[i](arg);
+      } catch (e) {
+        if (window.console) console.error(e);
+      }
+    }
+  }
+
+  function identify(info) {
+    if (!info || typeof info !== 'object') return;
+    var next = {};
+    var fields = ['name', 'email', 'userId', 'userHash'];
+    for (var i = 0; i < fields.length; i++) {
+      if (info[fields[i]] != null) next[fields[i]] = String(info[fields[i]]);
+    }
+    if (info.attrs && typeof info.attrs === 'object') next.attrs = info.attrs;
+    var idChanged = info.id != null && setVisitorId(String(info.id));
+    var changed = idChanged || JSON.stringify(next) !== JSON.stringify(identity);
+    identity = next;
+    if (!changed) return;
+    dropSignedIdentity = false;
+    if (stoppedFor === 'bad_identity') stoppedFor = null;
+    // Identity travels in hello only, so a live connection has to start over.
+    if (transport) reconnectNow();
+  }
+
+  // A host-chosen visitor id replaces ours; what we held belonged to the other id.
+  function setVisitorId(id) {
+    if (!ID_RE.test(id)) {
+      warn('identify(): id must be 16-128 characters of A-Z a-z 0-9 _ -; ignored');
+      return false;
+    }
+    if (id === visitorId) return false;
+    for (var i = 0; i < convs.length; i++) store.remove('h:' + convs[i].id);
+    visitorId = id;
+    convs = [];
+    hist = {};
+    reads = {};
+    nodes = {};
+    if (ui) ui.list.textContent = '';
+    store.set('vid', id);
+    store.set('convs', convs);
+    store.set('reads', reads);
+    renderAll();
+    return true;
+  }
+
+  // Test hook (harmless): what a browser test needs to wait on.
+  function debugState() {
+    var conv = currentConv();
+    return {
+      transport: transport ? transport.kind : useWebSocket() ? 'ws' : 'lp',
+      connected: connected,
+      visitorId: visitorId,
+      conv: conv ? conv.id : null,
+      outbox: outbox.length,
+      unread: unreadCount(),
+      open: panelOpen,
+      version: VERSION
+    };
+  }
+
+  var API = {
+    identify: identify,
+    open: function () { openPanel(true); },
+    close: closePanel,
+    state: debugState,
+    on: function (event, fn) {
+      if (typeof fn !== 'function') return;
+      (listeners[event] = listeners[event] || []).push(fn);
+      if (event === 'ready' && ready) setTimeout(function () { fn(); }, 0);
+    }
+  };
+
+  function Kefu(command) {
+    var fn = API[command];
+    if (!fn) {
+      warn('unknown command: ' + command);
+      return undefined;
+    }
+    return fn.apply(null, Array.prototype.slice.call(arguments, 1));
+  }
+  Kefu.loaded = true;
+  Kefu.version = VERSION;
+  try {
+    Object.defineProperty(Kefu, 'debug', { get: debugState });
+  } catch (e) { /* very old engine: Kefu('state') still works */ }
+
+  function warn(text) {
+    if (window.console && console.warn) console.warn('[kefu] ' + text);
+  }
+
+  // ---------------------------------------------------------------- start
+
+  window.Kefu = Kefu;
+  // Calls made through the stub before we loaded, in their order (identify before hello).
+  var queued = previous && previous.q;
+  if (queued) {
+    for (var q = 0; q < queued.length; q++) Kefu.apply(null, queued[q]);
+  }
+
+  function start() {
+    mount();
+    hookHistory();
+    if (session.get('open', false)) openPanel(false);
+    renderAll(true);
+    connect();
+    ready = true;
+    emit('ready');
+  }
+
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start);
+})(window, document);
