@@ -1,0 +1,123 @@
+package dev.kefu.relay.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kefu.protocol.Frame;
+import dev.kefu.protocol.FrameCodec;
+import dev.kefu.protocol.Role;
+import dev.kefu.relay.RelayServer;
+import dev.kefu.relay.auth.PasswordHasher;
+import dev.kefu.relay.config.RelayConfig;
+import dev.kefu.relay.store.AccountStore;
+import dev.kefu.relay.store.AgentRecord;
+import dev.kefu.relay.store.Ids;
+import dev.kefu.relay.store.SiteRecord;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * A real relay on a free port with a temporary data folder, a site {@code shop} (secret
+ * {@link #SITE_SECRET}) and agents {@code alice} and {@code bob} (password {@link #PASSWORD}).
+ */
+public final class RelayFixture implements AutoCloseable {
+    public static final String SITE = "shop";
+    public static final String SITE_SECRET = "shop-secret-0123456789";
+    public static final String PASSWORD = "correct horse battery";
+
+    public final Path dataDir;
+    public final RelayServer relay;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private RelayFixture(Path dataDir, RelayServer relay) {
+        this.dataDir = dataDir;
+        this.relay = relay;
+    }
+
+    public static RelayFixture start(Path dataDir) throws Exception {
+        return start(dataDir, c -> c);
+    }
+
+    public static RelayFixture start(Path dataDir, UnaryOperator<RelayConfig> tweak) throws Exception {
+        RelayConfig config = tweak.apply(RelayConfig.defaults(dataDir).withHost("127.0.0.1").withPort(0)
+                .withPasswordIterations(1000));
+        RelayServer relay = RelayServer.start(config, RelayFixture::seed);
+        return new RelayFixture(dataDir, relay);
+    }
+
+    static void seed(AccountStore accounts) {
+        accounts.addSite(new SiteRecord(SITE, SITE_SECRET, "Shop", List.of(), 0));
+        accounts.addSite(new SiteRecord("strict", "strict-secret", "Strict", List.of("https://strict.example"), 0));
+        PasswordHasher hasher = new PasswordHasher(1000);
+        accounts.addAgent(new AgentRecord(Ids.newId("a"), "alice", "Alice 小爱", hasher.hash(PASSWORD), true, false, null, 0));
+        accounts.addAgent(new AgentRecord(Ids.newId("a"), "bob", "Bob", hasher.hash(PASSWORD), false, false, null, 0));
+        accounts.addAgent(new AgentRecord(Ids.newId("a"), "carol", "Carol", hasher.hash(PASSWORD), false, false,
+                List.of("strict"), 0));
+    }
+
+    public URI ws(String path) {
+        return relay.wsUri().resolve(path);
+    }
+
+    public URI http(String path) {
+        return relay.httpUri().resolve(path);
+    }
+
+    /** Logs in over {@code /api/login} and returns the answer. */
+    public JsonNode login(String username, String password) throws Exception {
+        HttpResponse<String> r = post("/api/login", "{\"username\":\"" + username + "\",\"password\":\"" + password + "\"}");
+        return FrameCodec.parse(r.body());
+    }
+
+    public HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(http(path)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(http(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** An agent connected and past {@code welcome} (returned with the welcome still readable via {@link WsClient#next}). */
+    public WsClient agent(String username, Map<String, Long> resume) throws Exception {
+        String token = login(username, PASSWORD).get("token").asText();
+        WsClient ws = WsClient.connect(ws("/ws/agent"));
+        ws.send(new Frame.Hello(Role.AGENT, null, token, null, resume, null));
+        return ws;
+    }
+
+    public WsClient agent(String username) throws Exception {
+        return agent(username, Map.of());
+    }
+
+    /** A visitor of {@link #SITE} connected with hello sent. */
+    public WsClient visitor(String visitorId, Map<String, Long> resume) throws Exception {
+        WsClient ws = WsClient.connect(ws("/ws/visitor"));
+        ws.send(visitorHello(visitorId, resume));
+        return ws;
+    }
+
+    public WsClient visitor(String visitorId) throws Exception {
+        return visitor(visitorId, Map.of());
+    }
+
+    public static Frame.Hello visitorHello(String visitorId, Map<String, Long> resume) {
+        return new Frame.Hello(Role.VISITOR, SITE, null,
+                new Frame.VisitorInfo(visitorId, "Visitor " + visitorId.substring(0, 6), null, Map.of("plan", "pro"), null, null),
+                resume, new Frame.ClientInfo("test", "1"));
+    }
+
+    public static String newVisitorId() {
+        return "v-" + Ids.random(20);
+    }
+
+    @Override
+    public void close() {
+        relay.close();
+    }
+}
