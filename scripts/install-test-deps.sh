@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite needs, only those missing. Debian/Ubuntu, as root
+# (or with sudo). Safe to run again: it does nothing when everything is there.
+set -euo pipefail
+
+need=()
+command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
+
+# Keep this list in step with what the tests start (see TOOLCHAIN notes in docs/).
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "install-test-deps: need root (or sudo) to install: ${need[*]}" >&2
+    exit 1
+  fi
+fi
+echo "install-test-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
