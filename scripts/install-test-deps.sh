@@ -5,8 +5,16 @@ set -euo pipefail
 
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
+command -v curl >/dev/null || need+=(curl)
+# Browser tests of the widget drive Debian's Chromium through its own driver.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+# The desktop app's UI tests run in a real window on a virtual display.
+command -v Xvfb >/dev/null || need+=(xvfb)
+command -v import >/dev/null || need+=(imagemagick)
+# fonts so that screenshots show Chinese text
+[ -d /usr/share/fonts/opentype/noto ] || [ -d /usr/share/fonts/truetype/wqy ] || need+=(fonts-noto-cjk)
 
-# Keep this list in step with what the tests start (see TOOLCHAIN notes in docs/).
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

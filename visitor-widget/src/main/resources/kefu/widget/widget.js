@@ -1,4 +1,4 @@
-/*! Kefu visitor widget 1.0.0 | MIT | one script, no dependencies | see visitor-widget/README.md */
+/*! Kefu visitor widget 1.0.0 | one script, no dependencies | see visitor-widget/README.md */
 /*
  * Map of this file (one IIFE, ES5 so it also runs on old phones and browsers):
  *   config      - data-* attributes of its own <script> tag
@@ -245,15 +245,22 @@
   // Adds or updates a conversation; info is a ConvInfo (welcome, conv frame) or {}.
   function upsertConv(id, info) {
     var c = findConv(id);
+    var changed = !c;
     if (!c) {
       c = { id: id, status: 'open', at: info.createdAt || Date.now() };
       convs.push(c);
       convs.sort(function (a, b) { return a.at - b.at; });
       pruneConvs();
     }
-    if (info.status) c.status = info.status;
-    if (info.agentName) c.agentName = info.agentName;
-    store.set('convs', convs);
+    if (info.status && info.status !== c.status) {
+      c.status = info.status;
+      changed = true;
+    }
+    if (info.agentName && info.agentName !== c.agentName) {
+      c.agentName = info.agentName;
+      changed = true;
+    }
+    if (changed) store.set('convs', convs); // every write wakes the other tabs: only real changes
     return c;
   }
 
@@ -332,13 +339,17 @@
     return null;
   }
 
+  // Removes and returns the entry with this cid, or null; writes storage only when it was there.
   function removeOutbox(cid) {
-    return updateOutbox(function (list) {
-      for (var i = 0; i < list.length; i++) {
-        if (list[i].cid === cid) return list.splice(i, 1)[0];
+    outbox = store.get('outbox', []);
+    for (var i = 0; i < outbox.length; i++) {
+      if (outbox[i].cid === cid) {
+        var entry = outbox.splice(i, 1)[0];
+        store.set('outbox', outbox);
+        return entry;
       }
-      return null;
-    });
+    }
+    return null;
   }
 
   function unreadCount() {
@@ -382,9 +393,9 @@
     };
     ws.onmessage = function (ev) {
       if (t.dead) return;
-      heard();
       var f = parseFrame(ev.data);
       if (f) on.frame(f, t);
+      if (!t.dead) heard(); // after the frame: a welcome may have changed heartbeatSec
     };
     ws.onclose = function (ev) { down({ code: ev.code }); };
     ws.onerror = function () { /* onclose follows */ };
@@ -499,7 +510,8 @@
       function finish(status) {
         if (finished) return;
         finished = true;
-        pending.splice(pending.indexOf(x), 1);
+        var at = pending.indexOf(x);
+        if (at >= 0) pending.splice(at, 1);
         var json = null;
         try {
           json = JSON.parse(x.responseText);
@@ -580,6 +592,7 @@
     var hello = buildHello();
     var on = { frame: onFrame, down: onDown };
     transport = useWebSocket() ? openWebSocket(hello, on) : openLongPoll(hello, on);
+    transport.resumeSent = hello.resume;
     renderStatus();
   }
 
@@ -729,11 +742,11 @@
       if (!holdMessage(m)) continue;
       added.push(m);
       if (fromVisitor(m)) {
-        if (m.cid && findOutbox(m.cid)) removeOutbox(m.cid);
+        if (m.cid) removeOutbox(m.cid); // acked by another tab, or the msg overtook our ack
       } else if (live && m.seq > readOf(m.conv).me) {
         beepOnce(m.conv + ':' + m.seq);
-        // An agent opening a conversation (invite) pops the panel open, once.
-        if (firstInConv) invite = true;
+        // An agent opening a conversation (invite: its seq 1 is the agent's) pops the panel open.
+        if (firstInConv && m.seq === 1) invite = true;
       }
     }
     if (!added.length) return;
@@ -984,6 +997,8 @@
   function onNavigate() {
     // Single-page apps often set the title just after pushState: read it a moment later.
     setTimeout(function () {
+      // Some single-page apps re-render the whole body: put the widget back if it went with it.
+      if (ui && !ui.host.parentNode && document.body) document.body.appendChild(ui.host);
       if (location.href === page.url) return;
       page = { url: location.href, title: document.title, referrer: page.url };
       sendPageView();
@@ -1018,6 +1033,8 @@
     try {
       audio = new Ctx();
     } catch (e) { /* no audio */ }
+    document.removeEventListener('pointerdown', unlockAudio, true);
+    document.removeEventListener('keydown', unlockAudio, true);
   }
 
   // Several tabs get the same message: the first to claim it in storage beeps (visible tabs first).
@@ -1210,10 +1227,10 @@
   function bindEvents(closeBtn, sendBtn) {
     ui.launcher.addEventListener('click', function () {
       unlockAudio();
-      if (panelOpen) closePanel();
+      if (panelOpen) closePanel(true);
       else openPanel(true);
     });
-    closeBtn.addEventListener('click', closePanel);
+    closeBtn.addEventListener('click', function () { closePanel(true); });
     sendBtn.addEventListener('click', function () {
       unlockAudio();
       submitDraft();
@@ -1229,7 +1246,7 @@
       }
     });
     ui.panel.addEventListener('keydown', function (e) {
-      if (e.key === 'Escape') closePanel();
+      if (e.key === 'Escape') closePanel(true);
     });
     ui.list.addEventListener('click', function (e) {
       var target = e.target;
@@ -1259,14 +1276,14 @@
     emit('open');
   }
 
-  function closePanel() {
+  function closePanel(byUser) {
     panelOpen = false;
     session.set('open', false);
     if (!ui) return;
     ui.panel.className = 'kf-panel kf-hide';
     ui.wrap.className = 'kf-root kf-' + cfg.position;
     renderBadge();
-    ui.launcher.focus();
+    if (byUser === true) ui.launcher.focus();
     emit('close');
   }
 
@@ -1338,7 +1355,10 @@
       for (var j = 0; j < h.m.length; j++) wanted.push(messageNode(heldItem(c.id, h.m[j], agentRead), seen));
       if (c.status === 'closed' && h.m.length) wanted.push(systemNode('end:' + c.id, T.ended, seen));
     }
-    for (var k = 0; k < outbox.length; k++) wanted.push(messageNode(outboxItem(outbox[k]), seen));
+    for (var k = 0; k < outbox.length; k++) {
+      // Another tab's stale outbox may still list a message we already hold: show it once.
+      if (!seen['c:' + outbox[k].cid]) wanted.push(messageNode(outboxItem(outbox[k]), seen));
+    }
 
     for (var key in nodes) {
       if (nodes.hasOwnProperty(key) && !seen[key]) {
@@ -1472,8 +1492,12 @@
     if (ev.key && ev.key.indexOf(PREFIX) !== 0) return;
     var key = ev.key ? ev.key.slice(PREFIX.length) : null;
     if (key === null || key === 'vid') {
+      var before = visitorId;
       visitorId = store.get('vid', visitorId);
       loadModel();
+      nodes = {};
+      if (ui) ui.list.textContent = '';
+      if (visitorId !== before && transport) reconnectNow();
     } else if (key === 'outbox') {
       outbox = store.get('outbox', []);
     } else if (key === 'convs') {
@@ -1551,9 +1575,10 @@
     identity = next;
     if (!changed) return;
     dropSignedIdentity = false;
-    if (stoppedFor === 'bad_identity') stoppedFor = null;
+    var wasStopped = stoppedFor === 'bad_identity';
+    if (wasStopped) stoppedFor = null;
     // Identity travels in hello only, so a live connection has to start over.
-    if (transport) reconnectNow();
+    if (transport || wasStopped) reconnectNow();
   }
 
   // A host-chosen visitor id replaces ours; what we held belonged to the other id.
@@ -1595,7 +1620,7 @@
   var API = {
     identify: identify,
     open: function () { openPanel(true); },
-    close: closePanel,
+    close: function () { closePanel(false); },
     state: debugState,
     on: function (event, fn) {
       if (typeof fn !== 'function') return;

@@ -1,0 +1,495 @@
+'use strict';
+// Behaviour of widget.js against PROTOCOL.md, in Node with a fake browser (no dependencies).
+// Run: node --test visitor-widget/src/test/js/
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { boot, SharedStorage } = require('./fake-browser.js');
+
+function welcome(tab, conversations = [], extra = {}) {
+  const ws = tab.ws();
+  if (ws.readyState === 0) ws.open();
+  ws.receive(Object.assign({
+    type: 'welcome', session: 'S1', you: { role: 'visitor', id: tab.state().visitorId },
+    conversations, heartbeatSec: 25, serverTime: Date.now()
+  }, extra));
+  tab.clock.tick(0);
+}
+
+function agentMsg(conv, seq, body, extra = {}) {
+  return Object.assign({
+    type: 'msg', conv, seq, cid: 'a-' + conv + '-' + seq,
+    from: { role: 'agent', id: 'ag1', name: 'Alice' }, kind: 'text', body, ts: Date.now()
+  }, extra);
+}
+
+function ackLastSend(tab, conv, seq) {
+  const send = tab.sent('send').pop();
+  tab.ws().receive({ type: 'ack', cid: send.cid, conv, seq, ts: Date.now() });
+  return send;
+}
+
+test('hello_carriesQueuedIdentify_andEmptyResume', () => {
+  const tab = boot({ before: "Kefu('identify',{name:'Li Lei',email:'li@x.test',attrs:{plan:'pro'}});" });
+  const ws = tab.ws();
+  assert.equal(ws.url, 'wss://relay.test/ws/visitor');
+  ws.open();
+  const hello = ws.sent[0];
+  assert.equal(hello.type, 'hello');
+  assert.equal(hello.role, 'visitor');
+  assert.equal(hello.site, 'demo');
+  assert.match(hello.visitor.id, /^v-[A-Za-z0-9_-]{20}$/);
+  assert.equal(hello.visitor.name, 'Li Lei');
+  assert.deepEqual(hello.visitor.attrs, { plan: 'pro' });
+  assert.deepEqual(hello.resume, {});
+  assert.deepEqual(hello.client, { name: 'kefu-widget', version: '1.0.0' });
+});
+
+test('ready_firesForListenerQueuedBeforeLoad', () => {
+  const tab = boot({ before: "window.readyCalls=0;Kefu('on','ready',function(){readyCalls++});" });
+  assert.equal(tab.win.readyCalls, 1);
+});
+
+test('welcome_marksConnected_andSendsPageView', () => {
+  const tab = boot();
+  welcome(tab);
+  assert.equal(tab.state().connected, true);
+  assert.equal(tab.state().transport, 'ws');
+  assert.deepEqual(tab.sent('page'), [{ type: 'page', url: 'https://shop.test/', title: 'Shop', referrer: 'https://search.test/' }]);
+  assert.equal(tab.host.getAttribute('data-connected'), 'true');
+});
+
+test('ping_isAnsweredWithPong', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.ws().receive({ type: 'ping' });
+  assert.equal(tab.sent('pong').length, 1);
+});
+
+test('send_showsPending_thenSentOnAck_andEchoDoesNotDouble', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.send('你好');
+  const send = tab.sent('send')[0];
+  assert.match(send.cid, /^c-[A-Za-z0-9_-]{20}$/);
+  assert.equal(send.body, '你好');
+  assert.equal(send.kind, 'text');
+  assert.equal('conv' in send, false);
+  assert.deepEqual(tab.messages().map((m) => [m.state, m.text]), [['pending', '你好']]);
+
+  tab.ws().receive({ type: 'ack', cid: send.cid, conv: 'k1', seq: 1, ts: Date.now() });
+  tab.ws().receive({ type: 'msg', conv: 'k1', seq: 1, cid: send.cid, from: { role: 'visitor', id: 'x' }, kind: 'text', body: '你好', ts: 1 });
+
+  const shown = tab.messages();
+  assert.equal(shown.length, 1);
+  assert.equal(shown[0].state, 'sent');
+  assert.equal(shown[0].seq, '1');
+  assert.equal(shown[0].cid, send.cid);
+  assert.equal(tab.state().outbox, 0);
+  assert.equal(tab.state().conv, 'k1');
+});
+
+test('nextSend_namesTheOpenConversation', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.send('hi');
+  assert.equal(tab.sent('send')[0].conv, 'k1');
+});
+
+test('agentMessage_raisesBadgeWhileClosed_andOpeningSendsRead', () => {
+  const tab = boot({ before: "window.got=[];Kefu('on','message',function(m){got.push(m.body)});" });
+  welcome(tab);
+  tab.send('question');
+  ackLastSend(tab, 'k1', 1);
+  tab.ws().receive(agentMsg('k1', 2, 'hello'));
+  tab.ws().receive(agentMsg('k1', 3, 'anyone?'));
+  tab.clock.tick(500);
+
+  assert.deepEqual([...tab.win.got], ['question', 'hello', 'anyone?']);
+  const badge = tab.hook('badge');
+  assert.equal(badge.hidden(), false);
+  assert.equal(badge.textContent, '2');
+  assert.equal(tab.sent('read').length, 0);
+
+  tab.hook('launcher').dispatch('click');
+  assert.deepEqual(tab.sent('read'), [{ type: 'read', conv: 'k1', seq: 3 }]);
+  assert.equal(badge.hidden(), true);
+});
+
+test('agentRead_turnsOwnMessageRead', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.send('question');
+  ackLastSend(tab, 'k1', 1);
+  tab.ws().receive({ type: 'read', conv: 'k1', seq: 1, from: { role: 'agent', id: 'ag1' } });
+  assert.equal(tab.messages()[0].state, 'read');
+});
+
+test('refusedSend_showsReason_andRetrySendsNewCid', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.send('x');
+  const first = tab.sent('send')[0];
+  tab.ws().receive({ type: 'error', code: 'not_allowed', message: 'nope', cid: first.cid });
+
+  const failed = tab.messages()[0];
+  assert.equal(failed.state, 'failed');
+  const error = failed.node.all((e) => e.hook() === 'error')[0];
+  assert.equal(error.hidden(), false);
+  assert.match(error.textContent, /不允许发送/);
+
+  failed.node.all((e) => e.hook() === 'retry')[0].dispatch('click');
+  const second = tab.sent('send')[1];
+  assert.notEqual(second.cid, first.cid);
+  assert.equal(second.body, 'x');
+  assert.deepEqual(tab.messages().map((m) => m.state), ['pending']);
+});
+
+test('rateLimited_staysPending_andIsResentWithSameCid', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.send('x');
+  const first = tab.sent('send')[0];
+  tab.ws().receive({ type: 'error', code: 'rate_limited', cid: first.cid });
+  assert.equal(tab.messages()[0].state, 'pending');
+  tab.clock.tick(2000);
+  const sends = tab.sent('send');
+  assert.equal(sends.length, 2);
+  assert.equal(sends[1].cid, first.cid);
+});
+
+test('convClosedError_resendsToNewConversationWithNewCid', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.send('late');
+  const first = tab.sent('send')[0];
+  assert.equal(first.conv, 'k1');
+  tab.ws().receive({ type: 'error', code: 'conv_closed', cid: first.cid });
+  const second = tab.sent('send')[1];
+  assert.equal('conv' in second, false);
+  assert.notEqual(second.cid, first.cid);
+  assert.equal(tab.messages()[0].state, 'pending');
+});
+
+test('closedConvFrame_makesNextSendOmitConv', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'closed', lastSeq: 3 } });
+  tab.send('again');
+  assert.equal('conv' in tab.sent('send')[0], false);
+});
+
+test('reconnect_resumesFromContiguousSeq_andResendsOutboxWithSameCid', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive(agentMsg('k1', 1, 'a'));
+  tab.send('b');
+  ackLastSend(tab, 'k1', 3); // seq 2 not seen yet: resume must stay at 1
+  tab.send('offline soon');
+  const pending = tab.sent('send')[1];
+
+  tab.ws().drop();
+  assert.equal(tab.state().connected, false);
+  tab.clock.tick(600);
+  assert.equal(tab.sockets.length, 2);
+  tab.ws().open();
+  assert.deepEqual(tab.ws().sent[0].resume, { k1: 1 });
+  welcome(tab, [{ id: 'k1', lastSeq: 3, status: 'open' }]);
+  const resent = tab.sent('send');
+  assert.equal(resent.length, 1);
+  assert.equal(resent[0].cid, pending.cid);
+
+  tab.ws().receive(agentMsg('k1', 2, 'gap filled'));
+  tab.ws().drop();
+  tab.clock.tick(600);
+  tab.ws().open();
+  assert.deepEqual(tab.ws().sent[0].resume, { k1: 3 });
+});
+
+test('duplicateSeq_isDropped', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive(agentMsg('k1', 1, 'once'));
+  tab.ws().receive(agentMsg('k1', 1, 'once'));
+  assert.equal(tab.messages().length, 1);
+});
+
+test('gap_isFilledWithSyncAfterAWait', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive(agentMsg('k1', 1, 'a'));
+  tab.ws().receive(agentMsg('k1', 3, 'c'));
+  assert.equal(tab.sent('sync').length, 0);
+  tab.clock.tick(2100);
+  assert.deepEqual(tab.sent('sync'), [{ type: 'sync', conv: 'k1', after: 1, limit: 500 }]);
+  tab.ws().receive({ type: 'msgs', conv: 'k1', items: [agentMsg('k1', 2, 'b')], more: false });
+  assert.deepEqual(tab.messages().map((m) => m.text), ['a', 'b', 'c']);
+});
+
+test('silenceForTwoHeartbeats_dropsSocketAndReconnects', () => {
+  const tab = boot();
+  welcome(tab, [], { heartbeatSec: 10 });
+  tab.clock.tick(19000);
+  assert.equal(tab.state().connected, true);
+  tab.ws().receive({ type: 'ping' });
+  tab.clock.tick(19000);
+  assert.equal(tab.state().connected, true);
+  tab.clock.tick(1500);
+  assert.equal(tab.state().connected, false);
+  tab.clock.tick(600);
+  assert.equal(tab.sockets.length, 2);
+});
+
+test('longHeartbeatFromWelcome_isHonouredFromTheWelcomeOn', () => {
+  const tab = boot();
+  welcome(tab, [], { heartbeatSec: 60 });
+  tab.clock.tick(110000);
+  assert.equal(tab.state().connected, true);
+  tab.clock.tick(11000);
+  assert.equal(tab.state().connected, false);
+});
+
+test('backoff_growsAndIsCappedAt30s', () => {
+  const tab = boot({ attrs: { 'data-transport': 'ws' } });
+  let last = tab.sockets.length;
+  const gaps = [];
+  for (let i = 0; i < 10; i++) {
+    tab.ws().drop();
+    let waited = 0;
+    while (tab.sockets.length === last) {
+      tab.clock.tick(100);
+      waited += 100;
+    }
+    last = tab.sockets.length;
+    gaps.push(waited);
+  }
+  assert.ok(gaps[0] <= 500, 'first retry within 0.5 s: ' + gaps);
+  assert.ok(gaps[3] >= 2000 && gaps[3] <= 4000, 'fourth in [2, 4] s: ' + gaps);
+  assert.ok(Math.max(...gaps) <= 30000, 'capped: ' + gaps);
+});
+
+test('webSocketOpenTimeout_switchesToLongPoll_keepingVisitorAndResume', () => {
+  const tab = boot();
+  const id = tab.state().visitorId;
+  tab.clock.tick(3000);
+  assert.equal(tab.xhrs.length, 1);
+  const open = tab.xhrs[0];
+  assert.equal(open.method, 'POST');
+  assert.equal(open.url, 'https://relay.test/lp/open');
+  assert.match(open.headers['Content-Type'], /^text\/plain/);
+  assert.equal(open.sentBody.type, 'hello');
+  assert.equal(open.sentBody.visitor.id, id);
+
+  open.respond(200, { lp: 'L1', frames: [{ type: 'welcome', conversations: [], heartbeatSec: 25 }] });
+  tab.clock.tick(0);
+  assert.deepEqual(tab.state().transport, 'lp');
+  assert.equal(tab.state().connected, true);
+  const poll = tab.xhrs.find((x) => x.method === 'GET');
+  assert.equal(poll.url, 'https://relay.test/lp/poll?lp=L1');
+  const page = tab.xhrs.find((x) => x.url.indexOf('/lp/send') >= 0);
+  assert.equal(page.sentBody[0].type, 'page');
+  assert.equal(tab.win.sessionStorage.getItem('kefu:demo:ws-failed'), 'true');
+});
+
+test('threeWebSocketFailuresWithoutWelcome_switchToLongPoll', () => {
+  const tab = boot();
+  for (let i = 0; i < 3; i++) {
+    tab.ws().drop();
+    tab.clock.tick(2100);
+  }
+  assert.equal(tab.sockets.length, 3);
+  assert.equal(tab.xhrs.length, 1);
+  assert.equal(tab.xhrs[0].url, 'https://relay.test/lp/open');
+});
+
+test('noWebSocket_usesLongPoll_andBatchesSends', () => {
+  const tab = boot({ webSocket: false });
+  const open = tab.xhrs[0];
+  open.respond(200, { lp: 'L9', frames: [{ type: 'welcome', conversations: [{ id: 'k1', lastSeq: 0, status: 'open' }] }] });
+  tab.clock.tick(0);
+  const firstSend = tab.xhrs.find((x) => x.url.indexOf('/lp/send') >= 0);
+  tab.send('one');
+  tab.send('two');
+  tab.clock.tick(0);
+  firstSend.respond(200, { frames: [] });
+  tab.clock.tick(0);
+  const batch = tab.xhrs.filter((x) => x.url.indexOf('/lp/send') >= 0)[1];
+  assert.deepEqual(batch.sentBody.map((f) => f.body), ['one', 'two']);
+  const ackFor = batch.sentBody[0].cid;
+  batch.respond(200, { frames: [{ type: 'ack', cid: ackFor, conv: 'k1', seq: 1, ts: 1 }] });
+  assert.deepEqual(tab.messages().map((m) => m.state), ['sent', 'pending']);
+});
+
+test('longPollUnknownSession_reopensAtOnceWithResume', () => {
+  const tab = boot({ webSocket: false });
+  tab.xhrs[0].respond(200, { lp: 'L1', frames: [{ type: 'welcome', conversations: [{ id: 'k1', lastSeq: 1, status: 'open' }] }] });
+  tab.clock.tick(0);
+  const poll = tab.xhrs.find((x) => x.method === 'GET');
+  poll.respond(200, { frames: [agentMsg('k1', 1, 'hi')] });
+  const poll2 = tab.xhrs.filter((x) => x.method === 'GET')[1];
+  poll2.respond(404, { frames: [{ type: 'error', code: 'unknown_session' }] });
+  tab.clock.tick(0);
+  const reopen = tab.xhrs.filter((x) => x.url.endsWith('/lp/open'))[1];
+  assert.ok(reopen, 'reopened');
+  assert.deepEqual(reopen.sentBody.resume, { k1: 1 });
+});
+
+test('invite_opensThePanel', () => {
+  const tab = boot();
+  welcome(tab);
+  assert.equal(tab.hook('panel').hidden(), true);
+  tab.ws().receive({ type: 'conv', conv: { id: 'k7', status: 'open', agentName: 'Alice', lastSeq: 1 } });
+  tab.ws().receive(agentMsg('k7', 1, '需要帮忙吗？'));
+  assert.equal(tab.hook('panel').hidden(), false);
+  assert.deepEqual(tab.sent('read'), [{ type: 'read', conv: 'k7', seq: 1 }]);
+  assert.match(tab.hook('status').textContent, /Alice/);
+});
+
+test('pushState_sendsPageViewWithPreviousUrlAsReferrer', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.win.history.pushState({}, '', '/cart');
+  tab.doc.title = 'Cart';
+  tab.clock.tick(100);
+  assert.deepEqual(tab.sent('page')[1], { type: 'page', url: 'https://shop.test/cart', title: 'Cart', referrer: 'https://shop.test/' });
+});
+
+test('typing_isSentAtMostEvery300ms_andClearedOnSend', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.type('h');
+  tab.clock.tick(100);
+  tab.type('he');
+  tab.clock.tick(100);
+  tab.type('hel');
+  tab.clock.tick(200);
+  assert.deepEqual(tab.sent('typing'), [{ type: 'typing', conv: 'k1', text: 'hel' }]);
+  tab.hook('send').dispatch('click');
+  assert.deepEqual(tab.sent('typing')[1], { type: 'typing', conv: 'k1', text: '' });
+});
+
+test('typingPreviewOff_hidesNotice_andSendsNoDraft', () => {
+  const tab = boot({ attrs: { 'data-typing-preview': 'off' } });
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  assert.equal(tab.hook('notice').hidden(), true);
+  tab.type('secret');
+  tab.clock.tick(500);
+  assert.equal(tab.sent('typing').length, 0);
+});
+
+test('reload_showsStoredHistoryAtOnce_andResumes', () => {
+  const storage = new SharedStorage();
+  const first = boot({ storage });
+  welcome(first, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  first.ws().receive(agentMsg('k1', 1, 'stored'));
+  const id = first.state().visitorId;
+
+  const second = boot({ storage });
+  assert.deepEqual(second.messages().map((m) => m.text), ['stored']);
+  assert.equal(second.state().visitorId, id);
+  second.ws().open();
+  assert.deepEqual(second.ws().sent[0].resume, { k1: 1 });
+});
+
+test('offlineMessage_survivesReload_andIsSentAfterWelcome', () => {
+  const storage = new SharedStorage();
+  const first = boot({ storage });
+  first.send('typed offline');
+  assert.equal(first.state().outbox, 1);
+  const cid = first.messages()[0].cid;
+
+  const second = boot({ storage });
+  assert.deepEqual(second.messages().map((m) => [m.state, m.text]), [['pending', 'typed offline']]);
+  // The entry is another page's and fresh: wait until it is old enough for this tab to take over.
+  const entries = JSON.parse(storage.data.get('kefu:demo:outbox'));
+  entries[0].ts -= 10000;
+  storage.data.set('kefu:demo:outbox', JSON.stringify(entries));
+  welcome(second);
+  assert.equal(second.sent('send')[0].cid, cid);
+});
+
+test('secondTab_leavesFreshEntryToItsOwner_andPicksUpAck', () => {
+  const storage = new SharedStorage();
+  const a = boot({ storage });
+  const b = boot({ storage });
+  welcome(a, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  welcome(b, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  a.send('from a');
+  storage.deliver();
+  b.clock.tick(5000); // b's periodic outbox sweep
+  assert.equal(b.sent('send').length, 0);
+  assert.deepEqual(b.messages().map((m) => m.state), ['pending']);
+
+  ackLastSend(a, 'k1', 1);
+  storage.deliver();
+  b.ws().receive({ type: 'msg', conv: 'k1', seq: 1, cid: a.sent('send')[0].cid, from: { role: 'visitor', id: 'v' }, kind: 'text', body: 'from a', ts: 1 });
+  assert.deepEqual(b.messages().map((m) => m.state), ['sent']);
+  assert.equal(b.state().outbox, 0);
+});
+
+test('networkText_isNeverParsedAsMarkup', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive(agentMsg('k1', 1, '<img src=x onerror=alert(1)> see https://shop.test/a?b=1.'));
+  const bubble = tab.messages()[0].node.all((e) => e.hook() === 'text')[0];
+  assert.equal(bubble.textContent, '<img src=x onerror=alert(1)> see https://shop.test/a?b=1.');
+  const elements = bubble.all(() => true);
+  assert.deepEqual(elements.map((e) => e.tagName), ['A']);
+  assert.equal(elements[0].href, 'https://shop.test/a?b=1');
+  assert.equal(elements[0].rel, 'noopener noreferrer nofollow');
+});
+
+test('tooLongDraft_isKeptWithAHint_notSent', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.send('字'.repeat(5001));
+  assert.equal(tab.sent('send').length, 0);
+  assert.equal(tab.hook('hint').hidden(), false);
+  assert.equal(tab.hook('input').value.length, 5001);
+});
+
+test('badIdentity_retriesOnceWithoutSignedIdentity', () => {
+  const tab = boot({ before: "Kefu('identify',{userId:'42',userHash:'bad'});" });
+  tab.ws().open();
+  assert.equal(tab.ws().sent[0].visitor.userId, '42');
+  tab.ws().receive({ type: 'error', code: 'bad_identity' });
+  tab.ws().drop(1008);
+  tab.clock.tick(600);
+  tab.ws().open();
+  assert.equal('userId' in tab.ws().sent[0].visitor, false);
+});
+
+test('unknownSite_stopsReconnecting_andSaysSo', () => {
+  const tab = boot();
+  tab.ws().open();
+  tab.ws().receive({ type: 'error', code: 'unknown_site' });
+  tab.ws().drop(1008);
+  tab.clock.tick(60000);
+  assert.equal(tab.sockets.length, 1);
+  assert.match(tab.hook('status').textContent, /unknown_site/);
+});
+
+test('onlineEvent_reconnectsAtOnce', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.ws().drop();
+  tab.win.navigator.onLine = false;
+  tab.clock.tick(100);
+  tab.win.navigator.onLine = true;
+  tab.win.fire('online');
+  assert.equal(tab.sockets.length, 2);
+});
+
+test('visitorId_isStableAndWellFormed', () => {
+  const storage = new SharedStorage();
+  const a = boot({ storage });
+  const b = boot({ storage });
+  assert.match(a.state().visitorId, /^v-[A-Za-z0-9_-]{20}$/);
+  assert.equal(a.state().visitorId, b.state().visitorId);
+});
+
+test('englishStrings_whenLangIsEn', () => {
+  const tab = boot({ attrs: { 'data-lang': 'en' } });
+  assert.equal(tab.hook('send').textContent, 'Send');
+  assert.match(tab.hook('notice').textContent, /agents may see what you type/);
+});
