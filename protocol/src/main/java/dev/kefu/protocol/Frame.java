@@ -30,7 +30,12 @@ import java.util.Map;
         @JsonSubTypes.Type(Frame.Accept.class), @JsonSubTypes.Type(Frame.Transfer.class),
         @JsonSubTypes.Type(Frame.Close.class), @JsonSubTypes.Type(Frame.Invite.class),
         @JsonSubTypes.Type(Frame.ConvUpdate.class), @JsonSubTypes.Type(Frame.Ping.class),
-        @JsonSubTypes.Type(Frame.Pong.class), @JsonSubTypes.Type(Frame.Error.class)
+        @JsonSubTypes.Type(Frame.Pong.class), @JsonSubTypes.Type(Frame.Error.class),
+        @JsonSubTypes.Type(Frame.QueueUpdate.class), @JsonSubTypes.Type(Frame.Service.class),
+        @JsonSubTypes.Type(Frame.AgentStatus.class), @JsonSubTypes.Type(Frame.AgentList.class),
+        @JsonSubTypes.Type(Frame.Contact.class), @JsonSubTypes.Type(Frame.Note.class),
+        @JsonSubTypes.Type(Frame.Recall.class), @JsonSubTypes.Type(Frame.Recalled.class),
+        @JsonSubTypes.Type(Frame.Rate.class), @JsonSubTypes.Type(Frame.QuickReplies.class)
 })
 public sealed interface Frame {
 
@@ -63,11 +68,16 @@ public sealed interface Frame {
 
     /**
      * Sent to the sender once its message is durable; a resend of the same {@code cid} gets the
-     * same ack again (same {@code seq}).
+     * same ack again (same {@code seq}). For an internal note {@code note} is true and {@code seq} is
+     * the note's {@code nseq}, not a message seq.
      * <pre>{@code outbox.remove(ack.cid());}</pre>
      */
     @JsonTypeName("ack")
-    record Ack(String cid, String conv, long seq, long ts) implements Frame {}
+    record Ack(String cid, String conv, long seq, long ts, Boolean note) implements Frame {
+        public Ack(String cid, String conv, long seq, long ts) {
+            this(cid, conv, seq, ts, null);
+        }
+    }
 
     /**
      * A stored message as delivered to every participant. {@code seq} is gapless per conversation,
@@ -76,7 +86,11 @@ public sealed interface Frame {
      */
     @JsonTypeName("msg")
     record Msg(String conv, long seq, String cid, Party from, String kind, String body,
-               FileRef file, long ts) implements Frame {}
+               FileRef file, long ts, Boolean recalled) implements Frame {
+        public Msg(String conv, long seq, String cid, Party from, String kind, String body, FileRef file, long ts) {
+            this(conv, seq, cid, from, kind, body, file, ts, null);
+        }
+    }
 
     /**
      * Pages history: either {@code before} (older than that seq) or {@code after} (newer), at most
@@ -88,11 +102,15 @@ public sealed interface Frame {
 
     /**
      * The answer to {@link Sync}: messages in ascending seq; {@code more} tells whether further
-     * messages lie in the direction asked.
+     * messages lie in the direction asked. Agents also get the conversation's internal {@code notes}.
      * <pre>{@code if (page.more()) requestOlder(page.items().get(0).seq());}</pre>
      */
     @JsonTypeName("msgs")
-    record Msgs(String conv, List<Msg> items, boolean more) implements Frame {}
+    record Msgs(String conv, List<Msg> items, boolean more, List<Note> notes) implements Frame {
+        public Msgs(String conv, List<Msg> items, boolean more) {
+            this(conv, items, more, null);
+        }
+    }
 
     /**
      * A visitor's page view, sent on every page load and single-page-app navigation.
@@ -198,7 +216,106 @@ public sealed interface Frame {
         }
     }
 
+    // ---- the customer-service workflow (Kefu additions, see docs/protocol.md) --------------
+
+    /**
+     * Tells a waiting visitor its place in the site's queue (1 = next) and an estimated wait.
+     * <pre>{@code banner.show(q.position(), q.etaSec());}</pre>
+     */
+    @JsonTypeName("queue")
+    record QueueUpdate(String conv, int position, long etaSec) implements Frame {}
+
+    /**
+     * Sent to a visitor after {@code welcome} and whenever it changes: whether an agent can answer
+     * now ({@code online}); if not, {@code reason} is {@code no_agents} or {@code closed} (outside
+     * business hours) and a message left is answered later. Also the site's welcome text and
+     * whether agents see drafts as they are typed.
+     * <pre>{@code if (!s.online()) showLeaveMessageForm();}</pre>
+     */
+    @JsonTypeName("service")
+    record Service(boolean online, String reason, String siteName, String welcome, Boolean typingPreview)
+            implements Frame {}
+
+    /**
+     * An agent sets its status: {@code online} (gets new chats) or {@code away} (keeps its chats,
+     * gets no new ones).
+     * <pre>{@code new Frame.AgentStatus("away")}</pre>
+     */
+    @JsonTypeName("status")
+    record AgentStatus(String status) implements Frame {}
+
+    /**
+     * Sent to agents on hello and whenever an agent connects, leaves, changes status or load:
+     * every agent of the relay with its status and open conversations.
+     * <pre>{@code transferMenu.setItems(list.agents());}</pre>
+     */
+    @JsonTypeName("agents")
+    record AgentList(List<AgentInfo> agents) implements Frame {}
+
+    /**
+     * Contact details a visitor leaves with a message when nobody can answer now.
+     * <pre>{@code new Frame.Contact(convId, "Li Lei", "li@example.com", "+86 138...", null)}</pre>
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonTypeName("contact")
+    record Contact(String conv, String name, String email, String phone, String text) implements Frame {}
+
+    /**
+     * An internal note: agents only, never sent to the visitor. Agents write one with a
+     * {@code send} of kind {@code note}; notes are numbered by {@code nseq} per conversation apart
+     * from messages, and {@code afterSeq} places one after that message.
+     * <pre>{@code chat.insertNoteAfter(n.afterSeq(), n.body());}</pre>
+     */
+    @JsonTypeName("note")
+    record Note(String conv, long nseq, String cid, Party from, String body, long afterSeq, long ts)
+            implements Frame {}
+
+    /**
+     * The sender takes back its own message, within two minutes of sending it.
+     * <pre>{@code new Frame.Recall(convId, 22L)}</pre>
+     */
+    @JsonTypeName("recall")
+    record Recall(String conv, Long seq) implements Frame {}
+
+    /**
+     * A message was recalled: show a "recalled" marker in its place.
+     * <pre>{@code bubbles.get(r.seq()).markRecalled();}</pre>
+     */
+    @JsonTypeName("recalled")
+    record Recalled(String conv, long seq, Party from, long ts) implements Frame {}
+
+    /**
+     * A visitor rates a closed conversation, once: {@code score} 1 to 5 and an optional comment.
+     * <pre>{@code new Frame.Rate(convId, 5, "很好")}</pre>
+     */
+    @JsonTypeName("rate")
+    record Rate(String conv, Integer score, String comment) implements Frame {}
+
+    /**
+     * An agent's quick replies (shared ones of its sites and its personal ones), on hello and on change.
+     * <pre>{@code palette.setAll(q.items());}</pre>
+     */
+    @JsonTypeName("quickReplies")
+    record QuickReplies(List<QuickReply> items) implements Frame {}
+
     // ---- values carried inside frames -------------------------------------------------------
+
+    /**
+     * An agent as other agents see it: {@code status} is {@code online}, {@code away} or
+     * {@code offline}; {@code open} counts its open conversations.
+     * <pre>{@code if ("online".equals(a.status())) menu.add(a.name());}</pre>
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record AgentInfo(String id, String name, String status, int open, int capacity) {}
+
+    /**
+     * A canned response: typed as {@code /shortcut} in the app. {@code shared} replies belong to a
+     * site ({@code site} null = every site), the others to the agent.
+     * <pre>{@code if (q.shortcut().startsWith(typed)) suggestions.add(q);}</pre>
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record QuickReply(String id, String site, boolean shared, String shortcut, String text, String imageKey) {}
+
 
     /**
      * Who a visitor says it is. {@code id} is random, made once by the client (16 to 64 characters
@@ -231,7 +348,13 @@ public sealed interface Frame {
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record ConvInfo(String id, String site, String status, String visitor, String visitorName,
-                    String agent, String agentName, long lastSeq, long createdAt) {}
+                    String agent, String agentName, long lastSeq, long createdAt,
+                    Contact contact, Integer rating, String ratingComment) {
+        public ConvInfo(String id, String site, String status, String visitor, String visitorName,
+                        String agent, String agentName, long lastSeq, long createdAt) {
+            this(id, site, status, visitor, visitorName, agent, agentName, lastSeq, createdAt, null, null, null);
+        }
+    }
 
     /**
      * An uploaded file attached to an {@code image} or {@code file} message.

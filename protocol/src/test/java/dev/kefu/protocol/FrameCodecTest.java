@@ -97,7 +97,13 @@ class FrameCodecTest {
                 new Frame.VisitorList(List.of(vp)), new Frame.Typing("c1", "dr", agent),
                 new Frame.Read("c1", 4L, agent), new Frame.Accept("c1"), new Frame.Transfer("c1", "a2"),
                 new Frame.Close("c1"), new Frame.Invite("k", "v1", "hi"), new Frame.ConvUpdate(conv),
-                new Frame.Ping(), new Frame.Pong(), Frame.Error.of(ErrorCode.CONV_CLOSED, "m", "k"));
+                new Frame.Ping(), new Frame.Pong(), Frame.Error.of(ErrorCode.CONV_CLOSED, "m", "k"),
+                new Frame.QueueUpdate("c1", 2, 120), new Frame.Service(false, "no_agents", "Shop", "欢迎", true),
+                new Frame.AgentStatus("away"), new Frame.AgentList(List.of(new Frame.AgentInfo("a1", "W", "online", 1, 5))),
+                new Frame.Contact("c1", "Li", "li@x", "+86", "call me"),
+                new Frame.Note("c1", 1, "n1", agent, "internal", 3, 9), new Frame.Recall("c1", 3L),
+                new Frame.Recalled("c1", 3, agent, 10), new Frame.Rate("c1", 5, "好"),
+                new Frame.QuickReplies(List.of(new Frame.QuickReply("q1", null, true, "hi", "Hello!", null))));
 
         for (Frame f : all) {
             assertThat(FrameCodec.decode(FrameCodec.encode(f))).isEqualTo(f);

@@ -5,6 +5,10 @@ import dev.kefu.relay.auth.PasswordHasher;
 import dev.kefu.relay.auth.TokenService;
 import dev.kefu.relay.config.RelayConfig;
 import dev.kefu.relay.conversation.ConversationHub;
+import dev.kefu.relay.desk.DeskService;
+import dev.kefu.relay.desk.Statistics;
+import dev.kefu.relay.store.DeskStore;
+import dev.kefu.relay.store.HistoryStore;
 import dev.kefu.relay.ops.Operations;
 import dev.kefu.relay.store.AccountStore;
 import dev.kefu.relay.store.Ids;
@@ -68,9 +72,14 @@ public final class RelayServer implements AutoCloseable {
         new ProcessorMetrics().bindTo(meters);
 
         store = new SqliteMessageStore(db, config.writeBatch(), config.writeQueue(), meters);
-        AuthService auth = new AuthService(accounts, new PasswordHasher(config.passwordIterations()),
+        PasswordHasher hasher = new PasswordHasher(config.passwordIterations());
+        AuthService auth = new AuthService(accounts, hasher,
                 new TokenService(tokenKey, config.tokenTtl(), Clock.systemUTC()));
-        hub = new ConversationHub(config, store, auth, new VisitorTracker(), meters);
+        DeskStore deskStore = new DeskStore(db);
+        HistoryStore history = new HistoryStore(db);
+        VisitorTracker tracker = new VisitorTracker();
+        hub = new ConversationHub(config, store, auth, accounts, deskStore, tracker, meters);
+        DeskService desk = new DeskService(accounts, deskStore, history, hub, tracker, hasher);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("kefu-http");
@@ -84,7 +93,7 @@ public final class RelayServer implements AutoCloseable {
 
         String version = version();
         handler = new RelayHandler(hub, config, auth, new Operations(store, meters, hub::connectionCount, version),
-                hub.workers());
+                hub.workers(), desk, new Statistics(history), store);
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(jetty, container -> {
             // Frames up to 256 KiB are read so the relay can answer too_large itself; larger ones Jetty closes (1009).
             container.setMaxTextMessageSize(256 * 1024);

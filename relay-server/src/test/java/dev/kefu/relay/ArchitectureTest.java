@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
-/** The arrows point one way: transport -> conversation -> store. */
+/** The arrows point one way: transport -> desk -> conversation -> queue -> store. */
 class ArchitectureTest {
     private static final JavaClasses RELAY = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -21,6 +21,8 @@ class ArchitectureTest {
                 .layer("server").definedBy("dev.kefu.relay")
                 .layer("transport").definedBy("dev.kefu.relay.transport..")
                 .layer("ops").definedBy("dev.kefu.relay.ops..")
+                .layer("desk").definedBy("dev.kefu.relay.desk..")
+                .layer("queue").definedBy("dev.kefu.relay.queue..")
                 .layer("conversation").definedBy("dev.kefu.relay.conversation..")
                 .layer("tracking").definedBy("dev.kefu.relay.tracking..")
                 .layer("auth").definedBy("dev.kefu.relay.auth..")
@@ -29,16 +31,19 @@ class ArchitectureTest {
                 .whereLayer("server").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("transport").mayOnlyBeAccessedByLayers("server")
                 .whereLayer("ops").mayOnlyBeAccessedByLayers("server", "transport")
-                .whereLayer("conversation").mayOnlyBeAccessedByLayers("server", "transport")
-                .whereLayer("tracking").mayOnlyBeAccessedByLayers("server", "conversation")
-                .whereLayer("auth").mayOnlyBeAccessedByLayers("server", "transport", "conversation", "cli")
+                .whereLayer("desk").mayOnlyBeAccessedByLayers("server", "transport")
+                .whereLayer("conversation").mayOnlyBeAccessedByLayers("server", "transport", "desk")
+                .whereLayer("queue").mayOnlyBeAccessedByLayers("server", "conversation", "desk")
+                .whereLayer("tracking").mayOnlyBeAccessedByLayers("server", "conversation", "desk")
+                .whereLayer("auth").mayOnlyBeAccessedByLayers("server", "transport", "conversation", "desk", "cli")
                 .check(RELAY);
     }
 
     @Test
     void storeAndConversation_knowNothingOfJettyOrTheWire() {
         noClasses().that().resideInAnyPackage("dev.kefu.relay.store..", "dev.kefu.relay.conversation..",
-                        "dev.kefu.relay.tracking..", "dev.kefu.relay.auth..")
+                        "dev.kefu.relay.tracking..", "dev.kefu.relay.auth..", "dev.kefu.relay.queue..",
+                        "dev.kefu.relay.desk..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..")
                 .check(RELAY);
     }

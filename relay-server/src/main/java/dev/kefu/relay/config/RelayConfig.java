@@ -19,10 +19,20 @@ import java.time.Duration;
  * @param writeBatch       most writes per store transaction
  * @param writeQueue       most writes waiting for the store; beyond it senders get {@code server_busy}
  * @param passwordIterations PBKDF2 iterations for new password hashes
+ * @param queueTickMs        how often the queue re-checks on its own (business hours, idle chats), ms
+ * @param recallWindowSec    how long after sending a message its sender may recall it, seconds
  */
 public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec, int lpPollSec,
                           int lpSessionTtlSec, double rateLimitPerSec, int rateLimitBurst, Duration tokenTtl,
-                          int writeBatch, int writeQueue, int passwordIterations) {
+                          int writeBatch, int writeQueue, int passwordIterations, long queueTickMs,
+                          int recallWindowSec) {
+
+    public RelayConfig(String host, int port, Path dataDir, int heartbeatSec, int lpPollSec, int lpSessionTtlSec,
+                       double rateLimitPerSec, int rateLimitBurst, Duration tokenTtl, int writeBatch, int writeQueue,
+                       int passwordIterations) {
+        this(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec, rateLimitBurst, tokenTtl,
+                writeBatch, writeQueue, passwordIterations, 5_000, 120);
+    }
 
     public static final int DEFAULT_PORT = 8080;
     public static final String DEFAULT_DATA = "./kefu-data";
@@ -34,31 +44,41 @@ public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec,
 
     public RelayConfig withPort(int p) {
         return new RelayConfig(host, p, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec);
     }
 
     public RelayConfig withHost(String h) {
         return new RelayConfig(h, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec);
     }
 
     public RelayConfig withHeartbeat(int hbSec) {
         return new RelayConfig(host, port, dataDir, hbSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec);
     }
 
     public RelayConfig withLongPoll(int pollSec, int ttlSec) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, pollSec, ttlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec);
     }
 
     public RelayConfig withRateLimit(double perSec, int burst) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, perSec, burst,
-                tokenTtl, writeBatch, writeQueue, passwordIterations);
+                tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec);
+    }
+
+    public RelayConfig withQueueTick(long ms) {
+        return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, ms, recallWindowSec);
+    }
+
+    public RelayConfig withRecallWindow(int sec) {
+        return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, sec);
     }
 
     public RelayConfig withPasswordIterations(int iterations) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, iterations);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, iterations, queueTickMs, recallWindowSec);
     }
 }

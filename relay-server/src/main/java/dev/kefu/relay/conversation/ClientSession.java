@@ -3,6 +3,7 @@ package dev.kefu.relay.conversation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.CloseCodes;
+import dev.kefu.protocol.ConvStatus;
 import dev.kefu.protocol.ErrorCode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.protocol.FrameCodec;
@@ -13,6 +14,7 @@ import dev.kefu.protocol.Role;
 import dev.kefu.relay.auth.VisitorIdentity;
 import dev.kefu.relay.store.AgentRecord;
 import dev.kefu.relay.store.AppendResult;
+import dev.kefu.relay.store.BlockRecord;
 import dev.kefu.relay.store.ConvChange;
 import dev.kefu.relay.store.Conversation;
 import dev.kefu.relay.store.GroupCommitWriter;
@@ -131,6 +133,18 @@ public final class ClientSession {
         return visitorId;
     }
 
+    private boolean isAdmin() {
+        return agent != null && agent.admin();
+    }
+
+    /** Closes the connection behind whatever this session is doing (frames queued before it go out first). */
+    void closeLater(int code, String reason) {
+        serial.execute(() -> {
+            state = State.CLOSED;
+            transport.close(code, reason);
+        });
+    }
+
     /** Queues a frame for the client behind whatever this session is doing. */
     void sendLater(String json) {
         serial.execute(() -> {
@@ -236,6 +250,14 @@ public final class ClientSession {
             convChange(f.conv(), hub.store.close(f.conv(), mayUse()));
         } else if (frame instanceof Frame.Invite f) {
             agentOnly(f, () -> invite(f));
+        } else if (frame instanceof Frame.AgentStatus f) {
+            agentOnly(f, () -> status(f));
+        } else if (frame instanceof Frame.Contact f) {
+            contact(f);
+        } else if (frame instanceof Frame.Recall f) {
+            recall(f);
+        } else if (frame instanceof Frame.Rate f) {
+            rate(f);
         } else if (frame instanceof Frame.Ping) {
             transport.send("{\"type\":\"pong\"}");
         } else if (frame instanceof Frame.Pong) {
@@ -292,9 +314,18 @@ public final class ClientSession {
         for (Map.Entry<String, Long> e : replayFrom.entrySet()) {
             delivered.put(e.getKey(), e.getValue());
             replay(e.getKey(), e.getValue(), Long.MAX_VALUE);
+            if (agent != null) {
+                hub.store.notes(e.getKey()).forEach(n -> transport.send(FrameCodec.encode(hub.toNote(n))));
+            }
         }
         if (agent != null) {
             transport.send(FrameCodec.encode(new Frame.VisitorList(hub.tracker.online(agent::maySee))));
+            transport.send(FrameCodec.encode(hub.quickReplies(agent)));
+            transport.send(FrameCodec.encode(hub.agentList()));
+        } else {
+            transport.send(FrameCodec.encode(hub.serviceFrame(site, hub.assigner.service(site))));
+            conversations.stream().filter(c -> ConvStatus.WAITING.equals(c.status()))
+                    .forEach(c -> hub.assigner.retell(c.id()));
         }
     }
 
@@ -330,6 +361,11 @@ public final class ClientSession {
             refuseAndClose(ErrorCode.BAD_IDENTITY, "userHash does not sign userId for this site");
             return false;
         }
+        Optional<BlockRecord> block = hub.desk.blockFor(s.get().key(), v.id(), transport.remoteAddress());
+        if (block.isPresent()) {
+            refuseAndClose(ErrorCode.NOT_ALLOWED, "you cannot chat on this site");
+            return false;
+        }
         site = s.get();
         visitorId = v.id();
         String name = clip(v.name(), 200);
@@ -350,6 +386,10 @@ public final class ClientSession {
     private void send(Frame.Send f) {
         String kind = f.kind() == null ? MessageKind.TEXT : f.kind();
         if (!validCid(f.cid())) {
+            return;
+        }
+        if (MessageKind.NOTE.equals(kind)) {
+            note(f);
             return;
         }
         if (!MessageKind.ALL.contains(kind)) {
@@ -380,7 +420,97 @@ public final class ClientSession {
                 return;
             }
         }
-        whenStored(f.cid(), hub.store.append(new NewMessage(self, f.conv(), f.cid(), kind, f.body(), fileJson), mayUse()));
+        String newStatus = ConvStatus.WAITING;
+        String welcome = null;
+        if (agent == null) {
+            site = hub.accounts.site(site.key()).orElse(site); // settings may have changed since hello
+            newStatus = hub.assigner.service(site).online() ? ConvStatus.WAITING : ConvStatus.OFFLINE;
+            welcome = site.welcome();
+        }
+        whenStored(f.cid(), hub.store.append(new NewMessage(self, f.conv(), f.cid(), kind, f.body(), fileJson,
+                newStatus, welcome), mayUse()));
+    }
+
+    /** An internal note: stored apart from messages and shown to agents only. */
+    private void note(Frame.Send f) {
+        if (agent == null) {
+            error(ErrorCode.NOT_ALLOWED, "notes are for agents", f.cid());
+            return;
+        }
+        if (f.body() == null || f.body().isBlank()) {
+            error(ErrorCode.BAD_FRAME, "a note needs a non-empty body", f.cid());
+            return;
+        }
+        if (tooLong(f.body(), f.cid())) {
+            return;
+        }
+        hub.store.addNote(self, f.conv(), f.cid(), f.body(), mayUse()).whenComplete((r, ex) -> {
+            if (ex != null) {
+                serial.execute(() -> error(ErrorCode.SERVER_BUSY, "note not stored; retry", f.cid()));
+            } else if (r.isRefused()) {
+                serial.execute(() -> error(r.refusal(), r.detail(), f.cid()));
+            } else {
+                String ack = FrameCodec.encode(new Frame.Ack(f.cid(), r.note().conv(), r.note().nseq(), r.note().ts(), true));
+                serial.execute(() -> transport.send(ack));
+                if (!r.duplicate()) {
+                    hub.noteAdded(r.conversation(), r.note());
+                }
+            }
+        });
+    }
+
+    private void status(Frame.AgentStatus f) {
+        if (!ConversationHub.ONLINE.equals(f.status()) && !ConversationHub.AWAY.equals(f.status())) {
+            error(ErrorCode.BAD_FRAME, "status is online or away", null);
+            return;
+        }
+        hub.setStatus(agent.id(), f.status());
+    }
+
+    private void contact(Frame.Contact f) {
+        if (agent != null) {
+            error(ErrorCode.NOT_ALLOWED, "contact details come from visitors", null);
+            return;
+        }
+        Frame.Contact clean = new Frame.Contact(null, clip(f.name(), 200), clip(f.email(), 200), clip(f.phone(), 64),
+                clip(f.text(), 2000));
+        String json;
+        try {
+            json = FrameCodec.mapper().writeValueAsString(clean);
+        } catch (JsonProcessingException e) {
+            error(ErrorCode.BAD_FRAME, "unreadable contact", null);
+            return;
+        }
+        convChange(f.conv(), hub.store.setContact(f.conv(), json, mayUse()));
+    }
+
+    private void recall(Frame.Recall f) {
+        if (f.seq() == null) {
+            error(ErrorCode.BAD_FRAME, "recall needs conv and seq", null);
+            return;
+        }
+        long window = hub.config.recallWindowSec() * 1000L;
+        hub.store.recall(f.conv(), f.seq(), self.key(), window, mayUse()).whenComplete((r, ex) -> {
+            if (ex != null) {
+                serial.execute(() -> error(ErrorCode.SERVER_BUSY, "not recalled; retry", null));
+            } else if (r.isRefused()) {
+                serial.execute(() -> error(r.refusal(), r.detail(), null));
+            } else {
+                hub.recalled(r.conversation(), new Frame.Recalled(f.conv(), f.seq(), party, r.message().recalledAt()));
+            }
+        });
+    }
+
+    private void rate(Frame.Rate f) {
+        if (agent != null) {
+            error(ErrorCode.NOT_ALLOWED, "visitors rate conversations", null);
+            return;
+        }
+        if (f.score() == null || f.score() < 1 || f.score() > 5) {
+            error(ErrorCode.BAD_FRAME, "score is 1 to 5", null);
+            return;
+        }
+        convChange(f.conv(), hub.store.rate(f.conv(), f.score(), clip(f.comment(), 1000), mayUse()));
     }
 
     private void invite(Frame.Invite f) {
@@ -452,7 +582,9 @@ public final class ClientSession {
             items = hub.store.messagesBefore(f.conv(), before, limit);
             more = !items.isEmpty() && items.get(0).seq() > 1;
         }
-        transport.send(FrameCodec.encode(new Frame.Msgs(f.conv(), items.stream().map(hub::toMsg).toList(), more)));
+        List<Frame.Note> notes = agent == null ? null : hub.store.notes(f.conv()).stream().map(hub::toNote).toList();
+        transport.send(FrameCodec.encode(new Frame.Msgs(f.conv(), items.stream().map(m -> hub.toMsg(m, isAdmin())).toList(),
+                more, notes)));
     }
 
     private void read(Frame.Read f) {
@@ -481,7 +613,9 @@ public final class ClientSession {
             error(ErrorCode.UNKNOWN_CONV, "no conversation " + f.conv(), null);
             return;
         }
-        hub.typing(c.get(), new Frame.Typing(f.conv(), clip(f.text(), Limits.MAX_BODY_CHARS), party), this);
+        boolean preview = agent != null
+                || hub.accounts.site(c.get().site()).map(SiteRecord::typingPreview).orElse(true);
+        hub.typing(c.get(), new Frame.Typing(f.conv(), clip(f.text(), Limits.MAX_BODY_CHARS), party), this, preview);
     }
 
     private void page(Frame.PageView f) {
@@ -549,7 +683,7 @@ public final class ClientSession {
             int page = (int) Math.min(REPLAY_PAGE, upTo - from);
             List<StoredMessage> batch = hub.store.messagesAfter(conv, from, page);
             for (StoredMessage m : batch) {
-                transport.send(FrameCodec.encode(hub.toMsg(m)));
+                transport.send(FrameCodec.encode(hub.toMsg(m, isAdmin())));
                 from = m.seq();
             }
             if (batch.size() < page) {

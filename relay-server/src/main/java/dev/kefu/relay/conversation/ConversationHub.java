@@ -2,21 +2,36 @@ package dev.kefu.relay.conversation;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.kefu.protocol.CloseCodes;
+import dev.kefu.protocol.ConvStatus;
+import dev.kefu.protocol.ErrorCode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.protocol.FrameCodec;
+import dev.kefu.protocol.Role;
 import dev.kefu.relay.auth.AuthService;
 import dev.kefu.relay.config.RelayConfig;
+import dev.kefu.relay.queue.Assigner;
+import dev.kefu.relay.queue.Desk;
+import dev.kefu.relay.queue.ServiceState;
+import dev.kefu.relay.store.AccountStore;
 import dev.kefu.relay.store.AgentRecord;
 import dev.kefu.relay.store.AppendResult;
 import dev.kefu.relay.store.Conversation;
+import dev.kefu.relay.store.DeskStore;
 import dev.kefu.relay.store.MessageStore;
+import dev.kefu.relay.store.QuickReplyRecord;
+import dev.kefu.relay.store.SiteRecord;
 import dev.kefu.relay.store.StoredMessage;
+import dev.kefu.relay.store.StoredNote;
 import dev.kefu.relay.tracking.VisitorTracker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,33 +42,44 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Who is connected, and fan-out: every stored message, conversation change, read receipt, typing
- * draft and visitor event goes from here to the connections that may see it. Per-connection
- * protocol state lives in {@link ClientSession}; durable state in the {@link MessageStore}.
+ * Who is connected, and fan-out: every stored message, conversation change, note, read receipt,
+ * typing draft, queue position and visitor event goes from here to the connections that may see
+ * it. Per-connection protocol state lives in {@link ClientSession}; durable state in the
+ * {@link MessageStore}; queue and assignment in the {@link Assigner}, for which this is the
+ * {@link Desk}.
  */
-public final class ConversationHub implements AutoCloseable {
+public final class ConversationHub implements Desk, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConversationHub.class);
+    public static final String ONLINE = "online";
+    public static final String AWAY = "away";
+    public static final String OFFLINE = "offline";
 
     final RelayConfig config;
     final MessageStore store;
     final AuthService auth;
+    final AccountStore accounts;
+    final DeskStore desk;
     final VisitorTracker tracker;
+    final Assigner assigner;
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
 
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final Set<ClientSession> agents = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<ClientSession>> visitors = new ConcurrentHashMap<>();
+    private final Map<String, String> agentStatus = new ConcurrentHashMap<>();
     private final Map<String, String> agentNames = new ConcurrentHashMap<>();
     private final Counter stored;
     private final Counter framesIn;
     private final AtomicInteger sessionSeq = new AtomicInteger();
 
-    public ConversationHub(RelayConfig config, MessageStore store, AuthService auth, VisitorTracker tracker,
-                           MeterRegistry meters) {
+    public ConversationHub(RelayConfig config, MessageStore store, AuthService auth, AccountStore accounts,
+                           DeskStore desk, VisitorTracker tracker, MeterRegistry meters) {
         this.config = config;
         this.store = store;
         this.auth = auth;
+        this.accounts = accounts;
+        this.desk = desk;
         this.tracker = tracker;
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 2), r -> {
@@ -74,6 +100,7 @@ public final class ConversationHub implements AutoCloseable {
         meters.gauge("kefu.visitors.online", tracker, VisitorTracker::size);
         long tickMs = Math.max(100, config.heartbeatSec() * 1000L / 4);
         timer.scheduleAtFixedRate(this::heartbeat, tickMs, tickMs, TimeUnit.MILLISECONDS);
+        this.assigner = new Assigner(store, accounts, this, Clock.systemUTC(), config.queueTickMs());
     }
 
     /** A new connection: the transport forwards its frames to the returned session. */
@@ -91,6 +118,8 @@ public final class ConversationHub implements AutoCloseable {
 
     void registerAgent(ClientSession s) {
         agents.add(s);
+        agentStatus.putIfAbsent(s.agent().id(), ONLINE);
+        agentsChanged();
     }
 
     void registerVisitor(ClientSession s, String site, String visitorId) {
@@ -99,7 +128,13 @@ public final class ConversationHub implements AutoCloseable {
 
     void closed(ClientSession s) {
         sessions.remove(s);
-        agents.remove(s);
+        if (agents.remove(s)) {
+            String id = s.agent().id();
+            if (agents.stream().noneMatch(a -> a.agent().id().equals(id))) {
+                agentStatus.remove(id);
+            }
+            agentsChanged();
+        }
         if (s.site() != null && s.visitorId() != null) {
             visitors.computeIfPresent(s.site() + "/" + s.visitorId(), (k, set) -> {
                 set.remove(s);
@@ -107,6 +142,111 @@ public final class ConversationHub implements AutoCloseable {
             });
             tracker.disconnected(s.site(), s.visitorId()).ifPresent(this::toAgents);
         }
+    }
+
+    /** An agent chose online or away. */
+    void setStatus(String agentId, String status) {
+        if (!status.equals(agentStatus.put(agentId, status))) {
+            agentsChanged();
+        }
+    }
+
+    /** Agents' presence or load changed: every agent gets the new list, and the queue runs again. */
+    void agentsChanged() {
+        String json = FrameCodec.encode(agentList());
+        for (ClientSession a : agents) {
+            a.sendLater(json);
+        }
+        assigner.poke();
+    }
+
+    /** The {@code agents} frame (for the REST API too). */
+    public Frame.AgentList agentListFrame() {
+        return agentList();
+    }
+
+    /** A stored message as a {@code msg} frame for a viewer (admins see recalled bodies). */
+    public Frame.Msg msgFrame(StoredMessage m, boolean admin) {
+        return toMsg(m, admin);
+    }
+
+    public Frame.ConvInfo convInfoFor(Conversation c) {
+        return convInfo(c);
+    }
+
+    public String agentDisplayName(String agentId) {
+        return agentName(agentId);
+    }
+
+    /** Disconnects every connection of an agent (disabled by an admin). */
+    public void kickAgent(String agentId) {
+        String json = FrameCodec.encode(Frame.Error.of(ErrorCode.BAD_TOKEN, "your account was disabled"));
+        for (ClientSession a : agents) {
+            if (a.agent().id().equals(agentId)) {
+                a.sendLater(json);
+                a.closeLater(CloseCodes.POLICY_VIOLATION, ErrorCode.BAD_TOKEN.wire());
+            }
+        }
+    }
+
+    Frame.AgentList agentList() {
+        Map<String, Integer> open = store.openCounts();
+        List<Frame.AgentInfo> list = new ArrayList<>();
+        for (AgentRecord a : accounts.agents()) {
+            if (!a.disabled()) {
+                list.add(new Frame.AgentInfo(a.id(), a.shownName(), agentStatus.getOrDefault(a.id(), OFFLINE),
+                        open.getOrDefault(a.id(), 0), a.capacity()));
+            }
+        }
+        return new Frame.AgentList(list);
+    }
+
+    // ---- Desk, for the assigner ----
+
+    @Override
+    public List<AgentRecord> availableAgents(String site) {
+        Map<String, AgentRecord> out = new java.util.LinkedHashMap<>();
+        for (ClientSession a : agents) {
+            AgentRecord r = a.agent();
+            if (ONLINE.equals(agentStatus.get(r.id())) && r.maySee(site) && !r.disabled()) {
+                out.putIfAbsent(r.id(), r);
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    @Override
+    public void conversationChanged(Conversation conv) {
+        String json = FrameCodec.encode(new Frame.ConvUpdate(convInfo(conv)));
+        for (ClientSession s : participants(conv)) {
+            s.sendLater(json);
+        }
+        if (!ConvStatus.WAITING.equals(conv.status())) {
+            agentsChanged(); // open counts moved
+        } else {
+            assigner.poke();
+        }
+    }
+
+    @Override
+    public void queuePosition(Conversation conv, int position, long etaSec) {
+        toVisitor(conv.site(), conv.visitorId(), FrameCodec.encode(new Frame.QueueUpdate(conv.id(), position, etaSec)));
+    }
+
+    @Override
+    public void serviceChanged(String site, ServiceState state) {
+        accounts.site(site).ifPresent(s -> {
+            String json = FrameCodec.encode(serviceFrame(s, state));
+            visitors.forEach((key, set) -> {
+                if (key.startsWith(site + "/")) {
+                    set.forEach(v -> v.sendLater(json));
+                }
+            });
+        });
+    }
+
+    Frame.Service serviceFrame(SiteRecord site, ServiceState state) {
+        return new Frame.Service(state.online(), state.reason(), site.name(), site.welcome(), site.typingPreview());
     }
 
     // ---- fan-out ----
@@ -117,16 +257,33 @@ public final class ConversationHub implements AutoCloseable {
         if (r.conversationChanged()) {
             conversationChanged(conv);
         }
+        publish(conv, r.message());
+        for (StoredMessage m : r.followUps()) {
+            publish(conv, m);
+        }
+    }
+
+    private void publish(Conversation conv, StoredMessage m) {
         stored.increment();
-        Frame.Msg msg = toMsg(r.message());
+        Frame.Msg msg = toMsg(m, false);
         String json = FrameCodec.encode(msg);
         for (ClientSession s : participants(conv)) {
             s.deliver(msg, json);
         }
     }
 
-    void conversationChanged(Conversation conv) {
-        String json = FrameCodec.encode(new Frame.ConvUpdate(convInfo(conv)));
+    /** Notes go to agents only. */
+    void noteAdded(Conversation conv, StoredNote note) {
+        String json = FrameCodec.encode(toNote(note));
+        for (ClientSession a : agents) {
+            if (a.agent().maySee(conv.site())) {
+                a.sendLater(json);
+            }
+        }
+    }
+
+    void recalled(Conversation conv, Frame.Recalled frame) {
+        String json = FrameCodec.encode(frame);
         for (ClientSession s : participants(conv)) {
             s.sendLater(json);
         }
@@ -139,9 +296,9 @@ public final class ConversationHub implements AutoCloseable {
         }
     }
 
-    /** Typing: agents see the draft text; the visitor only sees that someone types. */
-    void typing(Conversation conv, Frame.Typing typing, ClientSession from) {
-        String withText = FrameCodec.encode(typing);
+    /** Typing: agents see the draft text (unless the site turned that off); the visitor only sees that someone types. */
+    void typing(Conversation conv, Frame.Typing typing, ClientSession from, boolean preview) {
+        String withText = FrameCodec.encode(preview ? typing : new Frame.Typing(typing.conv(), null, typing.from()));
         String withoutText = FrameCodec.encode(new Frame.Typing(typing.conv(), null, typing.from()));
         for (ClientSession s : participants(conv)) {
             if (s != from) {
@@ -159,8 +316,54 @@ public final class ConversationHub implements AutoCloseable {
         }
     }
 
+    private void toVisitor(String site, String visitorId, String json) {
+        Set<ClientSession> v = visitors.get(site + "/" + visitorId);
+        if (v != null) {
+            v.forEach(s -> s.sendLater(json));
+        }
+    }
+
+    /** Disconnects a blocked visitor's connections: by id, or every visitor of the site at {@code ip}. */
+    public void kick(String site, String visitorId, String ip) {
+        String json = FrameCodec.encode(Frame.Error.of(ErrorCode.NOT_ALLOWED, "you cannot chat on this site"));
+        visitors.forEach((key, set) -> {
+            if (!key.startsWith(site + "/")) {
+                return;
+            }
+            for (ClientSession s : set) {
+                boolean byId = visitorId != null && visitorId.equals(s.visitorId());
+                boolean byIp = ip != null && ip.equals(s.transport().remoteAddress());
+                if (byId || byIp) {
+                    s.sendLater(json);
+                    s.closeLater(CloseCodes.POLICY_VIOLATION, ErrorCode.NOT_ALLOWED.wire());
+                }
+            }
+        });
+    }
+
+    /** Quick replies changed: each connected agent gets its new list. */
+    public void quickRepliesChanged() {
+        for (ClientSession a : agents) {
+            a.sendLater(FrameCodec.encode(quickReplies(a.agent())));
+        }
+    }
+
+    /** A site's settings or an agent changed: re-read them on the next use and run the queue again. */
+    public void settingsChanged() {
+        agentNames.clear();
+        agentsChanged();
+    }
+
+    Frame.QuickReplies quickReplies(AgentRecord agent) {
+        List<Frame.QuickReply> items = new ArrayList<>();
+        for (QuickReplyRecord q : desk.quickRepliesFor(agent.id(), agent.sites())) {
+            items.add(new Frame.QuickReply(q.id(), q.site(), q.isShared(), q.shortcut(), q.text(), q.imageKey()));
+        }
+        return new Frame.QuickReplies(items);
+    }
+
     private Set<ClientSession> participants(Conversation conv) {
-        Set<ClientSession> out = new java.util.HashSet<>();
+        Set<ClientSession> out = new HashSet<>();
         Set<ClientSession> v = visitors.get(conv.site() + "/" + conv.visitorId());
         if (v != null) {
             out.addAll(v);
@@ -175,23 +378,38 @@ public final class ConversationHub implements AutoCloseable {
 
     // ---- conversions ----
 
-    Frame.Msg toMsg(StoredMessage m) {
+    /** A stored message as a {@code msg} frame. A recalled message keeps its body for admins only. */
+    Frame.Msg toMsg(StoredMessage m, boolean admin) {
         Frame.FileRef file = null;
-        if (m.fileJson() != null) {
+        if (m.fileJson() != null && (admin || !m.isRecalled())) {
             try {
                 file = FrameCodec.mapper().readValue(m.fileJson(), Frame.FileRef.class);
             } catch (JsonProcessingException e) {
                 log.warn("stored file reference of {}#{} unreadable: {}", m.conv(), m.seq(), e.getOriginalMessage());
             }
         }
+        String body = m.isRecalled() && !admin ? null : m.body();
         return new Frame.Msg(m.conv(), m.seq(), m.cid(), new Frame.Party(m.fromRole(), m.fromId(), m.fromName()),
-                m.kind(), m.body(), file, m.ts());
+                m.kind(), body, file, m.ts(), m.isRecalled() ? Boolean.TRUE : null);
+    }
+
+    Frame.Note toNote(StoredNote n) {
+        return new Frame.Note(n.conv(), n.nseq(), n.cid(), new Frame.Party(Role.AGENT, n.authorId(), n.author()),
+                n.body(), n.afterSeq(), n.ts());
     }
 
     Frame.ConvInfo convInfo(Conversation c) {
         String visitorName = tracker.find(c.site(), c.visitorId()).map(Frame.VisitorPresence::name).orElse(null);
+        Frame.Contact contact = null;
+        if (c.contactJson() != null) {
+            try {
+                contact = FrameCodec.mapper().readValue(c.contactJson(), Frame.Contact.class);
+            } catch (JsonProcessingException e) {
+                log.warn("stored contact of {} unreadable", c.id());
+            }
+        }
         return new Frame.ConvInfo(c.id(), c.site(), c.status(), c.visitorId(), visitorName, c.agentId(),
-                agentName(c.agentId()), c.lastSeq(), c.createdAt());
+                agentName(c.agentId()), c.lastSeq(), c.createdAt(), contact, c.rating(), c.ratingComment());
     }
 
     String agentName(String agentId) {
@@ -228,6 +446,7 @@ public final class ConversationHub implements AutoCloseable {
     /** Tells every client the relay is restarting (they reconnect and resume), then stops the pools. */
     @Override
     public void close() {
+        assigner.close();
         timer.shutdownNow();
         for (ClientSession s : sessions) {
             s.transport().close(CloseCodes.SERVICE_RESTART, "relay restarting");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,15 +12,17 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Sites, agents and relay settings. Few and rarely written (by the admin CLI, or by the relay
- * at first start), so writes go straight to the writer connection; the CLI may run beside a live
- * relay, which SQLite's busy timeout serialises.
+ * Sites, agents and relay settings. Few and rarely written (by the admin CLI or API, or by the
+ * relay at first start): writes wait for their commit ({@link SqliteDatabase#writeNow}). The CLI
+ * may run beside a live relay; SQLite's busy timeout serialises the two processes.
  */
 public final class AccountStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+    private static final String SITE_COLUMNS = "key, secret, name, origins, created_at, welcome, assignment, "
+            + "typing_preview, business_hours, auto_close_sec";
     private static final String AGENT_COLUMNS =
-            "id, username, display_name, password_hash, admin, disabled, sites, created_at";
+            "id, username, display_name, password_hash, admin, disabled, sites, created_at, capacity";
 
     private final SqliteDatabase db;
 
@@ -33,8 +34,7 @@ public final class AccountStore {
 
     public Optional<SiteRecord> site(String key) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT key, secret, name, origins, created_at FROM sites WHERE key = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + SITE_COLUMNS + " FROM sites WHERE key = ?")) {
                 ps.setString(1, key);
                 List<SiteRecord> found = sites(ps);
                 return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
@@ -44,26 +44,54 @@ public final class AccountStore {
 
     public List<SiteRecord> sites() {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT key, secret, name, origins, created_at FROM sites ORDER BY key")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + SITE_COLUMNS + " FROM sites ORDER BY key")) {
                 return sites(ps);
             }
         });
     }
 
     /** Adds a site; false if one with this key exists already. */
-    public synchronized boolean addSite(SiteRecord site) {
+    public boolean addSite(SiteRecord site) {
         return write(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO sites (key, secret, name, origins, created_at) "
-                    + "VALUES (?,?,?,?,?) ON CONFLICT (key) DO NOTHING")) {
-                ps.setString(1, site.key());
-                ps.setString(2, site.secret());
-                ps.setString(3, site.name());
-                ps.setString(4, toJson(site.origins()));
-                ps.setLong(5, site.createdAt());
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO sites (" + SITE_COLUMNS + ") "
+                    + "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING")) {
+                bindSite(ps, site);
                 return ps.executeUpdate() == 1;
             }
         });
+    }
+
+    /** Replaces every setting of an existing site (not its key or creation time); false if there is none. */
+    public boolean updateSite(SiteRecord site) {
+        return write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE sites SET secret = ?, name = ?, origins = ?, "
+                    + "welcome = ?, assignment = ?, typing_preview = ?, business_hours = ?, auto_close_sec = ? "
+                    + "WHERE key = ?")) {
+                ps.setString(1, site.secret());
+                ps.setString(2, site.name());
+                ps.setString(3, toJson(site.origins()));
+                ps.setString(4, site.welcome());
+                ps.setString(5, site.assignment());
+                ps.setInt(6, site.typingPreview() ? 1 : 0);
+                ps.setString(7, site.businessHoursJson());
+                ps.setInt(8, site.autoCloseSec());
+                ps.setString(9, site.key());
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    private static void bindSite(PreparedStatement ps, SiteRecord s) throws SQLException {
+        ps.setString(1, s.key());
+        ps.setString(2, s.secret());
+        ps.setString(3, s.name());
+        ps.setString(4, toJson(s.origins()));
+        ps.setLong(5, s.createdAt());
+        ps.setString(6, s.welcome());
+        ps.setString(7, s.assignment());
+        ps.setInt(8, s.typingPreview() ? 1 : 0);
+        ps.setString(9, s.businessHoursJson());
+        ps.setInt(10, s.autoCloseSec());
     }
 
     // ---- agents ----
@@ -96,10 +124,10 @@ public final class AccountStore {
     }
 
     /** Adds an agent; false if the username is taken. */
-    public synchronized boolean addAgent(AgentRecord a) {
+    public boolean addAgent(AgentRecord a) {
         return write(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO agents (" + AGENT_COLUMNS
-                    + ") VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (username) DO NOTHING")) {
+                    + ") VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (username) DO NOTHING")) {
                 ps.setString(1, a.id());
                 ps.setString(2, a.username());
                 ps.setString(3, a.displayName());
@@ -108,13 +136,31 @@ public final class AccountStore {
                 ps.setInt(6, a.disabled() ? 1 : 0);
                 ps.setString(7, a.sites() == null ? null : toJson(a.sites()));
                 ps.setLong(8, a.createdAt());
+                ps.setInt(9, a.capacity());
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Replaces an agent's display name, password hash, roles, sites and capacity; false if there is none. */
+    public boolean updateAgent(AgentRecord a) {
+        return write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE agents SET display_name = ?, password_hash = ?, "
+                    + "admin = ?, disabled = ?, sites = ?, capacity = ? WHERE id = ?")) {
+                ps.setString(1, a.displayName());
+                ps.setString(2, a.passwordHash());
+                ps.setInt(3, a.admin() ? 1 : 0);
+                ps.setInt(4, a.disabled() ? 1 : 0);
+                ps.setString(5, a.sites() == null ? null : toJson(a.sites()));
+                ps.setInt(6, a.capacity());
+                ps.setString(7, a.id());
                 return ps.executeUpdate() == 1;
             }
         });
     }
 
     /** Sets an agent's password hash; false if there is no such username. */
-    public synchronized boolean setPasswordHash(String username, String hash) {
+    public boolean setPasswordHash(String username, String hash) {
         return write(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE agents SET password_hash = ? WHERE username = ?")) {
                 ps.setString(1, hash);
@@ -138,7 +184,7 @@ public final class AccountStore {
     }
 
     /** Stores {@code value} under {@code key} unless a value is there already; returns the value in force. */
-    public synchronized String settingIfAbsent(String key, String value) {
+    public String settingIfAbsent(String key, String value) {
         write(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO settings (k, v) VALUES (?,?) ON CONFLICT (k) DO NOTHING")) {
                 ps.setString(1, key);
@@ -151,27 +197,18 @@ public final class AccountStore {
 
     // ---- plumbing ----
 
-    /**
-     * Runs a write on the writer connection. The relay's group-commit writer owns that connection
-     * while serving, so writes here are for set-up before serving and for the CLI (its own process).
-     */
+    /** Account writes are rare: they wait for their commit (see {@link SqliteDatabase#writeNow}). */
     private <T> T write(SqliteDatabase.SqlFunction<T> work) {
-        Connection c = db.writer();
-        synchronized (c) {
-            try {
-                return work.apply(c);
-            } catch (SQLException e) {
-                throw new StoreException("write failed: " + e.getMessage(), e);
-            }
-        }
+        return db.writeNow(work);
     }
 
     private static List<SiteRecord> sites(PreparedStatement ps) throws SQLException {
         List<SiteRecord> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(new SiteRecord(rs.getString(1), rs.getString(2), rs.getString(3),
-                        fromJson(rs.getString(4)), rs.getLong(5)));
+                out.add(new SiteRecord(rs.getString(1), rs.getString(2), rs.getString(3), fromJson(rs.getString(4)),
+                        rs.getLong(5), rs.getString(6), rs.getString(7), rs.getInt(8) != 0, rs.getString(9),
+                        rs.getInt(10)));
             }
         }
         return out;
@@ -182,15 +219,15 @@ public final class AccountStore {
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new AgentRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getInt(5) != 0, rs.getInt(6) != 0, fromJson(rs.getString(7)), rs.getLong(8)));
+                        rs.getInt(5) != 0, rs.getInt(6) != 0, fromJson(rs.getString(7)), rs.getLong(8), rs.getInt(9)));
             }
         }
         return out;
     }
 
-    private static String toJson(List<String> list) {
+    static String toJson(Object value) {
         try {
-            return JSON.writeValueAsString(list == null ? List.of() : list);
+            return JSON.writeValueAsString(value == null ? List.of() : value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

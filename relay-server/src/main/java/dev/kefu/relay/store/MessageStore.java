@@ -1,6 +1,7 @@
 package dev.kefu.relay.store;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -20,26 +21,39 @@ import java.util.function.Predicate;
 public interface MessageStore extends AutoCloseable {
 
     /**
-     * Appends a message. A visitor's message without {@code conv} goes to its waiting or open
-     * conversation on the sender's site, or opens a new waiting one. An agent's message to a
-     * waiting conversation makes the agent take it (status open).
+     * Appends a message. A visitor's message without {@code conv} goes to its live conversation on
+     * the sender's site, or opens a new one (see {@link NewMessage}). An agent's message to an
+     * unassigned conversation makes the agent take it (status open).
      */
     CompletableFuture<AppendResult> append(NewMessage message, Predicate<Conversation> mayUse);
 
     /**
-     * An agent's first message to a visitor: goes to the visitor's waiting or open conversation
-     * (which the agent takes if waiting), or opens a new one assigned to the agent.
+     * An agent's first message to a visitor: goes to the visitor's live conversation (which the
+     * agent takes if unassigned), or opens a new one assigned to the agent.
      */
     CompletableFuture<AppendResult> invite(Sender agent, String site, String visitorId, String cid, String body);
 
-    /** Assigns a waiting conversation to {@code agentId}; refused if another agent holds it. */
+    /** An internal note by an agent (same cid rules as messages, numbered apart from them). */
+    CompletableFuture<NoteResult> addNote(Sender agent, String conv, String cid, String body, Predicate<Conversation> mayUse);
+
+    /** Assigns an unassigned conversation to {@code agentId}; refused if another agent holds it. */
     CompletableFuture<ConvChange> accept(String conv, String agentId, Predicate<Conversation> mayUse);
 
-    /** Hands an open or waiting conversation to {@code toAgentId} (status open). */
+    /** Hands a live conversation to {@code toAgentId} (status open). */
     CompletableFuture<ConvChange> transfer(String conv, String toAgentId, Predicate<Conversation> mayUse);
 
     /** Closes a conversation; closing a closed one changes nothing. */
     CompletableFuture<ConvChange> close(String conv, Predicate<Conversation> mayUse);
+
+    /** Stores contact details left with a conversation (JSON object). */
+    CompletableFuture<ConvChange> setContact(String conv, String contactJson, Predicate<Conversation> mayUse);
+
+    /** The visitor's rating of a closed conversation, once. */
+    CompletableFuture<ConvChange> rate(String conv, int score, String comment, Predicate<Conversation> mayUse);
+
+    /** The sender recalls its own message, at most {@code windowMs} after it was stored. */
+    CompletableFuture<RecallResult> recall(String conv, long seq, String senderKey, long windowMs,
+                                           Predicate<Conversation> mayUse);
 
     /** Records that {@code readerKey} has seen {@code conv} up to {@code seq} (never moves back). */
     CompletableFuture<Boolean> markRead(String conv, String readerKey, long seq);
@@ -49,17 +63,35 @@ public interface MessageStore extends AutoCloseable {
 
     Optional<Conversation> conversation(String id);
 
-    /** Every waiting or open conversation, oldest first. */
+    /** Every conversation not closed (waiting, open, offline), oldest first. */
     List<Conversation> liveConversations();
 
-    /** A visitor's waiting and open conversations plus its most recent closed one, oldest first. */
+    /** A visitor's live conversations plus its most recent closed one, oldest first. */
     List<Conversation> visitorConversations(String site, String visitorId);
+
+    /** Every conversation of a visitor, newest first, at most {@code limit}. */
+    List<Conversation> visitorHistory(String site, String visitorId, int limit);
+
+    /** Waiting conversations of a site, oldest first: the queue. */
+    List<Conversation> waiting(String site);
+
+    /** Open conversations per agent id. */
+    Map<String, Integer> openCounts();
+
+    /** Mean time from creation to acceptance over the site's last {@code n} accepted conversations, ms (0 if none). */
+    long meanWaitMs(String site, int n);
+
+    /** Live conversations of a site whose last activity is before {@code cutoffMs}. */
+    List<Conversation> idleSince(String site, long cutoffMs);
 
     /** Messages with seq above {@code afterSeq}, ascending, at most {@code limit}. */
     List<StoredMessage> messagesAfter(String conv, long afterSeq, int limit);
 
     /** The {@code limit} messages just below {@code beforeSeq}, ascending. */
     List<StoredMessage> messagesBefore(String conv, long beforeSeq, int limit);
+
+    /** Every note of a conversation, in order. */
+    List<StoredNote> notes(String conv);
 
     /** Whether the store can take writes now. */
     boolean isHealthy();

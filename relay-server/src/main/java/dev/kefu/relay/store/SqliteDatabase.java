@@ -1,5 +1,6 @@
 package dev.kefu.relay.store;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -27,11 +28,12 @@ import java.util.concurrent.TimeUnit;
 public final class SqliteDatabase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
     /** Migration scripts in order; version N is {@code MIGRATIONS[N-1]}. Append, never edit. */
-    private static final List<String> MIGRATIONS = List.of("V1__init.sql");
+    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__workflow.sql");
     private static final int READERS = 4;
 
     private final Path file;
     private final Connection writer;
+    private GroupCommitWriter groupWriter;
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final List<Connection> allReaders = new ArrayList<>();
 
@@ -124,9 +126,40 @@ public final class SqliteDatabase implements AutoCloseable {
         }
     }
 
-    /** The single writer connection. Only one thread may use it at a time. */
-    public Connection writer() {
-        return writer;
+    /**
+     * Starts the group-commit writer thread, which owns the writer connection from now on: every
+     * later write, {@link #writeNow} included, goes through it.
+     */
+    public synchronized GroupCommitWriter startWriter(int maxBatch, int maxQueued, MeterRegistry meters) {
+        if (groupWriter == null) {
+            groupWriter = new GroupCommitWriter(writer, maxBatch, maxQueued, meters);
+        }
+        return groupWriter;
+    }
+
+    /**
+     * Runs one write and waits for its commit. Before {@link #startWriter} (set-up, the CLI) it runs
+     * on the writer connection directly; after, it is queued like every other write. For rare
+     * administrative writes only: message traffic uses the writer's futures without waiting.
+     */
+    public <T> T writeNow(SqlFunction<T> work) {
+        GroupCommitWriter w;
+        synchronized (this) {
+            w = groupWriter;
+            if (w == null) {
+                try {
+                    return work.apply(writer);
+                } catch (SQLException e) {
+                    throw new StoreException("write failed: " + e.getMessage(), e);
+                }
+            }
+        }
+        try {
+            return w.submit(work::apply).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof StoreException se ? se
+                    : new StoreException("write failed: " + e.getCause().getMessage(), e.getCause());
+        }
     }
 
     /** A reader connection for the duration of {@code work}. */
@@ -152,6 +185,13 @@ public final class SqliteDatabase implements AutoCloseable {
 
     @Override
     public void close() {
+        GroupCommitWriter w;
+        synchronized (this) {
+            w = groupWriter;
+        }
+        if (w != null) {
+            w.close();
+        }
         for (Connection c : allReaders) {
             closeQuietly(c);
         }

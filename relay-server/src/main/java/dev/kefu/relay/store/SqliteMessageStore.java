@@ -2,6 +2,7 @@ package dev.kefu.relay.store;
 
 import dev.kefu.protocol.ConvStatus;
 import dev.kefu.protocol.ErrorCode;
+import dev.kefu.protocol.Role;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.sql.Connection;
@@ -9,7 +10,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -20,17 +23,18 @@ import java.util.function.Predicate;
  * connections that WAL lets run beside it.
  */
 public final class SqliteMessageStore implements MessageStore {
-    private static final String CONV_COLUMNS =
-            "id, site, visitor_id, agent_id, status, last_seq, created_at, updated_at, closed_at";
+    private static final String CONV_COLUMNS = "id, site, visitor_id, agent_id, status, last_seq, created_at, "
+            + "updated_at, closed_at, accepted_at, first_response_at, contact, rating, rating_comment";
     private static final String MSG_COLUMNS =
-            "conv, seq, cid, from_role, from_id, from_name, kind, body, file, ts";
+            "conv, seq, cid, from_role, from_id, from_name, kind, body, file, ts, recalled_at";
+    private static final String NOTE_COLUMNS = "conv, nseq, cid, author_id, author, body, after_seq, ts";
 
     private final SqliteDatabase db;
     private final GroupCommitWriter writer;
 
     public SqliteMessageStore(SqliteDatabase db, int maxBatch, int maxQueued, MeterRegistry meters) {
         this.db = db;
-        this.writer = new GroupCommitWriter(db.writer(), maxBatch, maxQueued, meters);
+        this.writer = db.startWriter(maxBatch, maxQueued, meters);
     }
 
     @Override
@@ -38,10 +42,10 @@ public final class SqliteMessageStore implements MessageStore {
         return writer.submit(c -> {
             StoredMessage earlier = findBySenderCid(c, m.sender().key(), m.cid());
             if (earlier != null) {
-                return new AppendResult(null, null, earlier, true, findConversation(c, earlier.conv()), false);
+                return AppendResult.duplicate(earlier, findConversation(c, earlier.conv()));
             }
             Conversation conv;
-            boolean changed = false;
+            boolean created = false;
             if (m.conv() != null) {
                 conv = findConversation(c, m.conv());
                 if (conv == null || !mayUse.test(conv)) {
@@ -53,17 +57,27 @@ public final class SqliteMessageStore implements MessageStore {
             } else if (!m.sender().isAgent()) {
                 conv = findLiveConversation(c, m.sender().site(), m.sender().id());
                 if (conv == null) {
-                    conv = insertConversation(c, m.sender().site(), m.sender().id(), null);
-                    changed = true;
+                    conv = insertConversation(c, m.sender().site(), m.sender().id(), null, m.newConversationStatus());
+                    created = true;
                 }
             } else {
                 return AppendResult.refused(ErrorCode.BAD_FRAME, "an agent's send names its conversation");
             }
-            if (m.sender().isAgent() && ConvStatus.WAITING.equals(conv.status())) {
-                conv = updateAssignment(c, conv, m.sender().id(), ConvStatus.OPEN);
+            boolean changed = created;
+            if (m.sender().isAgent() && conv.isUnassigned()) {
+                conv = updateStatus(c, conv, ConvStatus.OPEN, m.sender().id());
                 changed = true;
             }
-            return appendTo(c, conv, changed, m);
+            StoredMessage stored = insertMessage(c, conv, m.sender(), m.cid(), m.kind(), m.body(), m.fileJson());
+            conv = afterAppend(c, conv, stored);
+            List<StoredMessage> followUps = List.of();
+            if (created && m.welcome() != null && !m.welcome().isBlank()) {
+                Sender system = new Sender(Role.SYSTEM, "welcome", null, conv.site());
+                StoredMessage welcome = insertMessage(c, conv, system, "welcome-" + conv.id(), "text", m.welcome(), null);
+                conv = afterAppend(c, conv, welcome);
+                followUps = List.of(welcome);
+            }
+            return new AppendResult(null, null, stored, false, conv, changed, followUps);
         });
     }
 
@@ -72,114 +86,241 @@ public final class SqliteMessageStore implements MessageStore {
         return writer.submit(c -> {
             StoredMessage earlier = findBySenderCid(c, agent.key(), cid);
             if (earlier != null) {
-                return new AppendResult(null, null, earlier, true, findConversation(c, earlier.conv()), false);
+                return AppendResult.duplicate(earlier, findConversation(c, earlier.conv()));
             }
             Conversation conv = findLiveConversation(c, site, visitorId);
             boolean changed = false;
             if (conv == null) {
-                conv = insertConversation(c, site, visitorId, agent.id());
+                conv = insertConversation(c, site, visitorId, agent.id(), ConvStatus.OPEN);
                 changed = true;
-            } else if (ConvStatus.WAITING.equals(conv.status())) {
-                conv = updateAssignment(c, conv, agent.id(), ConvStatus.OPEN);
+            } else if (conv.isUnassigned()) {
+                conv = updateStatus(c, conv, ConvStatus.OPEN, agent.id());
                 changed = true;
             }
-            return appendTo(c, conv, changed, new NewMessage(agent, conv.id(), cid, "text", body, null));
+            StoredMessage stored = insertMessage(c, conv, agent, cid, "text", body, null);
+            return new AppendResult(null, null, stored, false, afterAppend(c, conv, stored), changed, List.of());
         });
     }
 
-    private AppendResult appendTo(Connection c, Conversation conv, boolean changed, NewMessage m) throws SQLException {
+    @Override
+    public CompletableFuture<NoteResult> addNote(Sender agent, String convId, String cid, String body,
+                                                 Predicate<Conversation> mayUse) {
+        return writer.submit(c -> {
+            StoredNote earlier = findNoteBySenderCid(c, agent.key(), cid);
+            if (earlier != null) {
+                return new NoteResult(null, null, earlier, true, findConversation(c, earlier.conv()));
+            }
+            Conversation conv = convId == null ? null : findConversation(c, convId);
+            if (conv == null || !mayUse.test(conv)) {
+                return NoteResult.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + convId);
+            }
+            long nseq;
+            try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(nseq), 0) + 1 FROM notes WHERE conv = ?")) {
+                ps.setString(1, conv.id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    nseq = rs.getLong(1);
+                }
+            }
+            StoredNote note = new StoredNote(conv.id(), nseq, cid, agent.id(), agent.name(), body, conv.lastSeq(),
+                    System.currentTimeMillis());
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO notes (conv, nseq, sender, cid, author_id, author, "
+                    + "body, after_seq, ts) VALUES (?,?,?,?,?,?,?,?,?)")) {
+                ps.setString(1, note.conv());
+                ps.setLong(2, nseq);
+                ps.setString(3, agent.key());
+                ps.setString(4, cid);
+                ps.setString(5, agent.id());
+                ps.setString(6, agent.name());
+                ps.setString(7, body);
+                ps.setLong(8, note.afterSeq());
+                ps.setLong(9, note.ts());
+                ps.executeUpdate();
+            }
+            return new NoteResult(null, null, note, false, conv);
+        });
+    }
+
+    private StoredMessage insertMessage(Connection c, Conversation conv, Sender sender, String cid, String kind,
+                                        String body, String fileJson) throws SQLException {
         long seq = conv.lastSeq() + 1;
         long now = System.currentTimeMillis();
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (conv, seq, sender, cid, from_role, "
                 + "from_id, from_name, kind, body, file, ts) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
             ps.setString(1, conv.id());
             ps.setLong(2, seq);
-            ps.setString(3, m.sender().key());
-            ps.setString(4, m.cid());
-            ps.setString(5, m.sender().role());
-            ps.setString(6, m.sender().id());
-            ps.setString(7, m.sender().name());
-            ps.setString(8, m.kind());
-            ps.setString(9, m.body());
-            ps.setString(10, m.fileJson());
+            ps.setString(3, sender.key());
+            ps.setString(4, cid);
+            ps.setString(5, sender.role());
+            ps.setString(6, sender.id());
+            ps.setString(7, sender.name());
+            ps.setString(8, kind);
+            ps.setString(9, body);
+            ps.setString(10, fileJson);
             ps.setLong(11, now);
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ? AND last_seq = ?")) {
-            ps.setLong(1, seq);
-            ps.setLong(2, now);
-            ps.setString(3, conv.id());
-            ps.setLong(4, conv.lastSeq());
+        if (body != null) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages_fts (body, conv, seq) VALUES (?,?,?)")) {
+                ps.setString(1, body);
+                ps.setString(2, conv.id());
+                ps.setLong(3, seq);
+                ps.executeUpdate();
+            }
+        }
+        return new StoredMessage(conv.id(), seq, cid, sender.role(), sender.id(), sender.name(), kind, body, fileJson, now);
+    }
+
+    /** Moves the conversation's last seq (and first response time) past {@code m}. */
+    private Conversation afterAppend(Connection c, Conversation conv, StoredMessage m) throws SQLException {
+        Long firstResponse = conv.firstResponseAt();
+        if (firstResponse == null && Role.AGENT.equals(m.fromRole())) {
+            firstResponse = m.ts();
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET last_seq = ?, updated_at = ?, "
+                + "first_response_at = ? WHERE id = ? AND last_seq = ?")) {
+            ps.setLong(1, m.seq());
+            ps.setLong(2, m.ts());
+            setNullableLong(ps, 3, firstResponse);
+            ps.setString(4, conv.id());
+            ps.setLong(5, conv.lastSeq());
             if (ps.executeUpdate() != 1) {
                 throw new SQLException("conversation " + conv.id() + " moved under the writer");
             }
         }
-        StoredMessage stored = new StoredMessage(conv.id(), seq, m.cid(), m.sender().role(), m.sender().id(),
-                m.sender().name(), m.kind(), m.body(), m.fileJson(), now);
-        Conversation after = new Conversation(conv.id(), conv.site(), conv.visitorId(), conv.agentId(),
-                conv.status(), seq, conv.createdAt(), now, conv.closedAt());
-        return new AppendResult(null, null, stored, false, after, changed);
+        return conv.withLastSeq(m.seq(), m.ts(), firstResponse);
     }
 
     @Override
     public CompletableFuture<ConvChange> accept(String convId, String agentId, Predicate<Conversation> mayUse) {
-        return writer.submit(c -> {
-            Conversation conv = findConversation(c, convId);
-            if (conv == null || !mayUse.test(conv)) {
-                return ConvChange.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + convId);
-            }
-            if (conv.isClosed()) {
-                return ConvChange.refused(ErrorCode.CONV_CLOSED, "conversation " + convId + " is closed");
-            }
+        return change(convId, mayUse, true, (c, conv) -> {
             if (agentId.equals(conv.agentId())) {
                 return new ConvChange(null, null, conv, false);
             }
             if (conv.agentId() != null) {
                 return ConvChange.refused(ErrorCode.NOT_ALLOWED, "conversation " + convId + " is taken by another agent");
             }
-            return new ConvChange(null, null, updateAssignment(c, conv, agentId, ConvStatus.OPEN), true);
+            return new ConvChange(null, null, updateStatus(c, conv, ConvStatus.OPEN, agentId), true);
         });
     }
 
     @Override
     public CompletableFuture<ConvChange> transfer(String convId, String toAgentId, Predicate<Conversation> mayUse) {
-        return writer.submit(c -> {
-            Conversation conv = findConversation(c, convId);
-            if (conv == null || !mayUse.test(conv)) {
-                return ConvChange.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + convId);
-            }
-            if (conv.isClosed()) {
-                return ConvChange.refused(ErrorCode.CONV_CLOSED, "conversation " + convId + " is closed");
-            }
-            if (toAgentId.equals(conv.agentId())) {
-                return new ConvChange(null, null, conv, false);
-            }
-            return new ConvChange(null, null, updateAssignment(c, conv, toAgentId, ConvStatus.OPEN), true);
-        });
+        return change(convId, mayUse, true, (c, conv) -> toAgentId.equals(conv.agentId())
+                ? new ConvChange(null, null, conv, false)
+                : new ConvChange(null, null, updateStatus(c, conv, ConvStatus.OPEN, toAgentId), true));
     }
 
     @Override
     public CompletableFuture<ConvChange> close(String convId, Predicate<Conversation> mayUse) {
-        return writer.submit(c -> {
-            Conversation conv = findConversation(c, convId);
-            if (conv == null || !mayUse.test(conv)) {
-                return ConvChange.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + convId);
-            }
-            if (conv.isClosed()) {
-                return new ConvChange(null, null, conv, false);
-            }
+        return change(convId, mayUse, false, (c, conv) -> conv.isClosed()
+                ? new ConvChange(null, null, conv, false)
+                : new ConvChange(null, null, updateStatus(c, conv, ConvStatus.CLOSED, conv.agentId()), true));
+    }
+
+    @Override
+    public CompletableFuture<ConvChange> setContact(String convId, String contactJson, Predicate<Conversation> mayUse) {
+        return change(convId, mayUse, false, (c, conv) -> {
             long now = System.currentTimeMillis();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE conversations SET status = 'closed', closed_at = ?, updated_at = ? WHERE id = ?")) {
-                ps.setLong(1, now);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET contact = ?, updated_at = ? WHERE id = ?")) {
+                ps.setString(1, contactJson);
                 ps.setLong(2, now);
                 ps.setString(3, convId);
                 ps.executeUpdate();
             }
-            return new ConvChange(null, null, new Conversation(conv.id(), conv.site(), conv.visitorId(),
-                    conv.agentId(), ConvStatus.CLOSED, conv.lastSeq(), conv.createdAt(), now, now), true);
+            return new ConvChange(null, null, conv.withContact(contactJson, now), true);
         });
+    }
+
+    @Override
+    public CompletableFuture<ConvChange> rate(String convId, int score, String comment, Predicate<Conversation> mayUse) {
+        return change(convId, mayUse, false, (c, conv) -> {
+            if (!conv.isClosed()) {
+                return ConvChange.refused(ErrorCode.NOT_ALLOWED, "a conversation is rated once it is closed");
+            }
+            if (conv.rating() != null) {
+                return ConvChange.refused(ErrorCode.NOT_ALLOWED, "this conversation was rated already");
+            }
+            long now = System.currentTimeMillis();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE conversations SET rating = ?, rating_comment = ?, rated_at = ? WHERE id = ?")) {
+                ps.setInt(1, score);
+                ps.setString(2, comment);
+                ps.setLong(3, now);
+                ps.setString(4, convId);
+                ps.executeUpdate();
+            }
+            return new ConvChange(null, null, conv.withRating(score, comment, now), true);
+        });
+    }
+
+    @Override
+    public CompletableFuture<RecallResult> recall(String convId, long seq, String senderKey, long windowMs,
+                                                  Predicate<Conversation> mayUse) {
+        return writer.submit(c -> {
+            Conversation conv = findConversation(c, convId);
+            if (conv == null || !mayUse.test(conv)) {
+                return RecallResult.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + convId);
+            }
+            String sender;
+            StoredMessage m;
+            try (PreparedStatement ps = c.prepareStatement("SELECT sender, " + MSG_COLUMNS
+                    + " FROM messages WHERE conv = ? AND seq = ?")) {
+                ps.setString(1, convId);
+                ps.setLong(2, seq);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return RecallResult.refused(ErrorCode.BAD_FRAME, "no message " + seq + " in " + convId);
+                    }
+                    sender = rs.getString(1);
+                    m = message(rs, 2);
+                }
+            }
+            if (!sender.equals(senderKey)) {
+                return RecallResult.refused(ErrorCode.NOT_ALLOWED, "only its sender may recall a message");
+            }
+            if (m.isRecalled()) {
+                return new RecallResult(null, null, m, conv, false);
+            }
+            long now = System.currentTimeMillis();
+            if (now - m.ts() > windowMs) {
+                return RecallResult.refused(ErrorCode.NOT_ALLOWED,
+                        "a message can be recalled within " + windowMs / 1000 + " s of sending");
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE messages SET recalled_at = ? WHERE conv = ? AND seq = ?")) {
+                ps.setLong(1, now);
+                ps.setString(2, convId);
+                ps.setLong(3, seq);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM messages_fts WHERE conv = ? AND seq = ?")) {
+                ps.setString(1, convId);
+                ps.setLong(2, seq);
+                ps.executeUpdate();
+            }
+            return new RecallResult(null, null, new StoredMessage(m.conv(), m.seq(), m.cid(), m.fromRole(), m.fromId(),
+                    m.fromName(), m.kind(), m.body(), m.fileJson(), m.ts(), now), conv, true);
+        });
+    }
+
+    /** Runs {@code op} on a visible conversation; closed ones are refused unless {@code liveOnly} is false. */
+    private CompletableFuture<ConvChange> change(String convId, Predicate<Conversation> mayUse, boolean liveOnly,
+                                                 ChangeOp op) {
+        return writer.submit(c -> {
+            Conversation conv = convId == null ? null : findConversation(c, convId);
+            if (conv == null || !mayUse.test(conv)) {
+                return ConvChange.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + convId);
+            }
+            if (liveOnly && conv.isClosed()) {
+                return ConvChange.refused(ErrorCode.CONV_CLOSED, "conversation " + convId + " is closed");
+            }
+            return op.apply(c, conv);
+        });
+    }
+
+    @FunctionalInterface
+    private interface ChangeOp {
+        ConvChange apply(Connection c, Conversation conv) throws SQLException;
     }
 
     @Override
@@ -219,6 +360,8 @@ public final class SqliteMessageStore implements MessageStore {
         });
     }
 
+    // ---- reads ----
+
     @Override
     public Optional<Conversation> conversation(String id) {
         return Optional.ofNullable(db.read(c -> findConversation(c, id)));
@@ -226,28 +369,64 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public List<Conversation> liveConversations() {
+        return queryConversations("SELECT " + CONV_COLUMNS + " FROM conversations WHERE status <> 'closed' "
+                + "ORDER BY created_at, id");
+    }
+
+    @Override
+    public List<Conversation> visitorConversations(String site, String visitorId) {
+        return queryConversations("SELECT " + CONV_COLUMNS + " FROM conversations "
+                + "WHERE site = ? AND visitor_id = ? AND (status <> 'closed' OR id = (SELECT id FROM conversations "
+                + "WHERE site = ? AND visitor_id = ? AND status = 'closed' ORDER BY closed_at DESC LIMIT 1)) "
+                + "ORDER BY created_at, id", site, visitorId, site, visitorId);
+    }
+
+    @Override
+    public List<Conversation> visitorHistory(String site, String visitorId, int limit) {
+        return queryConversations("SELECT " + CONV_COLUMNS + " FROM conversations WHERE site = ? AND visitor_id = ? "
+                + "ORDER BY created_at DESC LIMIT ?", site, visitorId, limit);
+    }
+
+    @Override
+    public List<Conversation> waiting(String site) {
+        return queryConversations("SELECT " + CONV_COLUMNS + " FROM conversations WHERE site = ? AND status = 'waiting' "
+                + "ORDER BY created_at, id", site);
+    }
+
+    @Override
+    public Map<String, Integer> openCounts() {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + CONV_COLUMNS
-                    + " FROM conversations WHERE status <> 'closed' ORDER BY created_at, id")) {
-                return conversations(ps);
+            Map<String, Integer> out = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT agent_id, count(*) FROM conversations "
+                    + "WHERE status = 'open' AND agent_id IS NOT NULL GROUP BY agent_id");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public long meanWaitMs(String site, int n) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT avg(accepted_at - created_at) FROM (SELECT accepted_at, "
+                    + "created_at FROM conversations WHERE site = ? AND accepted_at IS NOT NULL ORDER BY accepted_at DESC "
+                    + "LIMIT ?)")) {
+                ps.setString(1, site);
+                ps.setInt(2, n);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? (long) rs.getDouble(1) : 0L;
+                }
             }
         });
     }
 
     @Override
-    public List<Conversation> visitorConversations(String site, String visitorId) {
-        return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + CONV_COLUMNS + " FROM conversations "
-                    + "WHERE site = ? AND visitor_id = ? AND (status <> 'closed' OR id = (SELECT id FROM conversations "
-                    + "WHERE site = ? AND visitor_id = ? AND status = 'closed' ORDER BY closed_at DESC LIMIT 1)) "
-                    + "ORDER BY created_at, id")) {
-                ps.setString(1, site);
-                ps.setString(2, visitorId);
-                ps.setString(3, site);
-                ps.setString(4, visitorId);
-                return conversations(ps);
-            }
-        });
+    public List<Conversation> idleSince(String site, long cutoffMs) {
+        return queryConversations("SELECT " + CONV_COLUMNS + " FROM conversations WHERE site = ? "
+                + "AND status IN ('waiting', 'open') AND updated_at < ? ORDER BY updated_at", site, cutoffMs);
     }
 
     @Override
@@ -277,6 +456,16 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public List<StoredNote> notes(String conv) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + NOTE_COLUMNS + " FROM notes WHERE conv = ? ORDER BY nseq")) {
+                ps.setString(1, conv);
+                return notes(ps);
+            }
+        });
+    }
+
+    @Override
     public boolean isHealthy() {
         if (!writer.isAlive()) {
             return false;
@@ -294,11 +483,21 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public void close() {
-        writer.close();
         db.close();
     }
 
     // ---- helpers, all on the caller's connection --------------------------------------------
+
+    private List<Conversation> queryConversations(String sql, Object... args) {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < args.length; i++) {
+                    ps.setObject(i + 1, args[i]);
+                }
+                return conversations(ps);
+            }
+        });
+    }
 
     private static StoredMessage findBySenderCid(Connection c, String senderKey, String cid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + MSG_COLUMNS
@@ -306,6 +505,15 @@ public final class SqliteMessageStore implements MessageStore {
             ps.setString(1, senderKey);
             ps.setString(2, cid);
             List<StoredMessage> found = messages(ps);
+            return found.isEmpty() ? null : found.get(0);
+        }
+    }
+
+    private static StoredNote findNoteBySenderCid(Connection c, String senderKey, String cid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + NOTE_COLUMNS + " FROM notes WHERE sender = ? AND cid = ?")) {
+            ps.setString(1, senderKey);
+            ps.setString(2, cid);
+            List<StoredNote> found = notes(ps);
             return found.isEmpty() ? null : found.get(0);
         }
     }
@@ -328,13 +536,14 @@ public final class SqliteMessageStore implements MessageStore {
         }
     }
 
-    private static Conversation insertConversation(Connection c, String site, String visitorId, String agentId)
-            throws SQLException {
+    private static Conversation insertConversation(Connection c, String site, String visitorId, String agentId,
+                                                   String status) throws SQLException {
         long now = System.currentTimeMillis();
-        String status = agentId == null ? ConvStatus.WAITING : ConvStatus.OPEN;
-        Conversation conv = new Conversation(Ids.newId("c"), site, visitorId, agentId, status, 0, now, now, null);
+        Long accepted = agentId == null ? null : now;
+        Conversation conv = new Conversation(Ids.newId("c"), site, visitorId, agentId, status, 0, now, now, null,
+                accepted, null, null, null, null);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO conversations (id, site, visitor_id, agent_id, "
-                + "status, last_seq, created_at, updated_at) VALUES (?,?,?,?,?,0,?,?)")) {
+                + "status, last_seq, created_at, updated_at, accepted_at) VALUES (?,?,?,?,?,0,?,?,?)")) {
             ps.setString(1, conv.id());
             ps.setString(2, site);
             ps.setString(3, visitorId);
@@ -342,45 +551,82 @@ public final class SqliteMessageStore implements MessageStore {
             ps.setString(5, status);
             ps.setLong(6, now);
             ps.setLong(7, now);
+            setNullableLong(ps, 8, accepted);
             ps.executeUpdate();
         }
         return conv;
     }
 
-    private static Conversation updateAssignment(Connection c, Conversation conv, String agentId, String status)
+    private static Conversation updateStatus(Connection c, Conversation conv, String status, String agentId)
             throws SQLException {
-        long now = System.currentTimeMillis();
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE conversations SET agent_id = ?, status = ?, updated_at = ? WHERE id = ?")) {
+        Conversation after = conv.withStatus(status, agentId, System.currentTimeMillis());
+        try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET agent_id = ?, status = ?, updated_at = ?, "
+                + "closed_at = ?, accepted_at = ? WHERE id = ?")) {
             ps.setString(1, agentId);
             ps.setString(2, status);
-            ps.setLong(3, now);
-            ps.setString(4, conv.id());
+            ps.setLong(3, after.updatedAt());
+            setNullableLong(ps, 4, after.closedAt());
+            setNullableLong(ps, 5, after.acceptedAt());
+            ps.setString(6, conv.id());
             ps.executeUpdate();
         }
-        return new Conversation(conv.id(), conv.site(), conv.visitorId(), agentId, status, conv.lastSeq(),
-                conv.createdAt(), now, conv.closedAt());
+        return after;
+    }
+
+    private static void setNullableLong(PreparedStatement ps, int index, Long value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, java.sql.Types.BIGINT);
+        } else {
+            ps.setLong(index, value);
+        }
     }
 
     private static List<Conversation> conversations(PreparedStatement ps) throws SQLException {
         List<Conversation> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                long closedAt = rs.getLong(9);
                 out.add(new Conversation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.wasNull() ? null : closedAt));
+                        rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), nullableLong(rs, 9),
+                        nullableLong(rs, 10), nullableLong(rs, 11), rs.getString(12), nullableInt(rs, 13),
+                        rs.getString(14)));
             }
         }
         return out;
+    }
+
+    private static Long nullableLong(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static Integer nullableInt(ResultSet rs, int column) throws SQLException {
+        int v = rs.getInt(column);
+        return rs.wasNull() ? null : v;
     }
 
     private static List<StoredMessage> messages(PreparedStatement ps) throws SQLException {
         List<StoredMessage> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(new StoredMessage(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
-                        rs.getLong(10)));
+                out.add(message(rs, 1));
+            }
+        }
+        return out;
+    }
+
+    private static StoredMessage message(ResultSet rs, int first) throws SQLException {
+        int i = first;
+        return new StoredMessage(rs.getString(i), rs.getLong(i + 1), rs.getString(i + 2), rs.getString(i + 3),
+                rs.getString(i + 4), rs.getString(i + 5), rs.getString(i + 6), rs.getString(i + 7), rs.getString(i + 8),
+                rs.getLong(i + 9), nullableLong(rs, i + 10));
+    }
+
+    private static List<StoredNote> notes(PreparedStatement ps) throws SQLException {
+        List<StoredNote> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new StoredNote(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getLong(7), rs.getLong(8)));
             }
         }
         return out;

@@ -7,6 +7,9 @@ import dev.kefu.protocol.FrameException;
 import dev.kefu.relay.auth.AuthService;
 import dev.kefu.relay.config.RelayConfig;
 import dev.kefu.relay.conversation.ConversationHub;
+import dev.kefu.relay.desk.DeskService;
+import dev.kefu.relay.desk.Statistics;
+import dev.kefu.relay.store.MessageStore;
 import dev.kefu.relay.ops.Operations;
 import dev.kefu.relay.store.AgentRecord;
 import org.eclipse.jetty.http.HttpHeader;
@@ -36,14 +39,16 @@ public final class RelayHandler extends Handler.Abstract implements AutoCloseabl
     private final AuthService auth;
     private final Operations ops;
     private final ExecutorService workers;
+    private final ApiHandler api;
     private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
 
     public RelayHandler(ConversationHub hub, RelayConfig config, AuthService auth, Operations ops,
-                        ExecutorService workers) {
+                        ExecutorService workers, DeskService desk, Statistics statistics, MessageStore store) {
         this.longPoll = new LongPollHandler(hub, config);
         this.auth = auth;
         this.ops = ops;
         this.workers = workers;
+        this.api = new ApiHandler(auth, desk, statistics, store, hub, workers);
     }
 
     public int longPollSessions() {
@@ -78,7 +83,13 @@ public final class RelayHandler extends Handler.Abstract implements AutoCloseabl
                     "text/javascript; charset=utf-8");
             case "/demo", "/demo.html", "/" -> resource(request, response, callback, "kefu/widget/demo.html",
                     "text/html; charset=utf-8");
-            default -> Http.apiError(response, 404, ErrorCode.BAD_FRAME, "no such endpoint: " + path, callback);
+            default -> {
+                if (path.startsWith("/api/")) {
+                    api.handle(path, request, response, callback);
+                } else {
+                    Http.apiError(response, 404, ErrorCode.BAD_FRAME, "no such endpoint: " + path, callback);
+                }
+            }
         }
         return true;
     }

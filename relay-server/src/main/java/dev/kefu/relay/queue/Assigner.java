@@ -1,0 +1,176 @@
+package dev.kefu.relay.queue;
+
+import dev.kefu.relay.store.AccountStore;
+import dev.kefu.relay.store.AgentRecord;
+import dev.kefu.relay.store.ConvChange;
+import dev.kefu.relay.store.Conversation;
+import dev.kefu.relay.store.MessageStore;
+import dev.kefu.relay.store.SiteRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The queue of each site: gives waiting conversations to agents (round-robin or least-busy, up to
+ * each agent's capacity; manual sites leave them to {@code accept}), tells waiting visitors their
+ * place and an estimated wait, notices when a site can no longer answer, and closes idle
+ * conversations. All of it runs on one thread, so two runs never hand out the same agent slot;
+ * any change anywhere just asks for a run ({@link #poke}), and bursts of pokes coalesce.
+ */
+public final class Assigner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Assigner.class);
+    /** Estimated handling time per visitor ahead when the site has no history yet. */
+    static final long DEFAULT_WAIT_MS = 60_000;
+
+    private final MessageStore store;
+    private final AccountStore accounts;
+    private final Desk desk;
+    private final Clock clock;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "kefu-assigner");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean pending = new AtomicBoolean();
+    private final Map<String, String> lastAssigned = new HashMap<>();
+    private final Map<String, ServiceState> lastService = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Integer>> lastPositions = new HashMap<>();
+
+    /** @param tickMs how often to re-check without a poke (business hours, auto-close) */
+    public Assigner(MessageStore store, AccountStore accounts, Desk desk, Clock clock, long tickMs) {
+        this.store = store;
+        this.accounts = accounts;
+        this.desk = desk;
+        this.clock = clock;
+        thread.scheduleWithFixedDelay(this::poke, tickMs, tickMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Something changed (a conversation, an agent, a site): run soon. */
+    public void poke() {
+        if (pending.compareAndSet(false, true)) {
+            thread.execute(this::run);
+        }
+    }
+
+    /** Whether {@code site} can answer now. Cheap; callable from any thread. */
+    public ServiceState service(SiteRecord site) {
+        if (!BusinessHours.isOpen(site.businessHoursJson(), clock.instant())) {
+            return new ServiceState(false, ServiceState.CLOSED);
+        }
+        return desk.availableAgents(site.key()).isEmpty() ? new ServiceState(false, ServiceState.NO_AGENTS)
+                : ServiceState.ONLINE;
+    }
+
+    private void run() {
+        pending.set(false);
+        try {
+            Map<String, Integer> open = new HashMap<>(store.openCounts());
+            for (SiteRecord site : accounts.sites()) {
+                closeIdle(site);
+                if (site.autoAssigns()) {
+                    assign(site, open);
+                }
+                tellPositions(site);
+                ServiceState now = service(site);
+                ServiceState before = lastService.put(site.key(), now);
+                if (before != null && !before.equals(now)) {
+                    desk.serviceChanged(site.key(), now);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("assignment run failed", e);
+        }
+    }
+
+    private void closeIdle(SiteRecord site) {
+        if (site.autoCloseSec() <= 0) {
+            return;
+        }
+        for (Conversation c : store.idleSince(site.key(), clock.millis() - site.autoCloseSec() * 1000L)) {
+            ConvChange r = store.close(c.id(), any -> true).join();
+            if (!r.isRefused() && r.changed()) {
+                log.info("closed idle conversation {} of site {}", c.id(), site.key());
+                desk.conversationChanged(r.conversation());
+            }
+        }
+    }
+
+    private void assign(SiteRecord site, Map<String, Integer> open) {
+        List<Conversation> waiting = store.waiting(site.key());
+        if (waiting.isEmpty()) {
+            return;
+        }
+        List<AgentRecord> agents = desk.availableAgents(site.key()).stream()
+                .sorted(Comparator.comparing(AgentRecord::id)).toList();
+        for (Conversation conv : waiting) {
+            AgentRecord pick = pick(site, agents, open);
+            if (pick == null) {
+                return; // everyone is full: the rest keep waiting, in order
+            }
+            ConvChange r = store.accept(conv.id(), pick.id(), any -> true).join();
+            if (r.isRefused() || !r.changed()) {
+                continue; // taken meanwhile by a manual accept
+            }
+            open.merge(pick.id(), 1, Integer::sum);
+            lastAssigned.put(site.key(), pick.id());
+            desk.conversationChanged(r.conversation());
+        }
+    }
+
+    /** The next agent under the site's mode with room for one more chat, or null. */
+    private AgentRecord pick(SiteRecord site, List<AgentRecord> agents, Map<String, Integer> open) {
+        List<AgentRecord> free = agents.stream().filter(a -> open.getOrDefault(a.id(), 0) < a.capacity()).toList();
+        if (free.isEmpty()) {
+            return null;
+        }
+        String last = lastAssigned.get(site.key());
+        // round-robin order: the first agent after the last one given a chat, wrapping around
+        Comparator<AgentRecord> afterLast = Comparator.comparing(a -> last != null && a.id().compareTo(last) <= 0);
+        Comparator<AgentRecord> order = afterLast.thenComparing(AgentRecord::id);
+        if (SiteRecord.LEAST_BUSY.equals(site.assignment())) {
+            order = Comparator.<AgentRecord>comparingInt(a -> open.getOrDefault(a.id(), 0)).thenComparing(order);
+        }
+        return free.stream().min(order).orElse(null);
+    }
+
+    private void tellPositions(SiteRecord site) {
+        List<Conversation> waiting = store.waiting(site.key());
+        Map<String, Integer> previous = lastPositions.getOrDefault(site.key(), Map.of());
+        Map<String, Integer> now = new HashMap<>();
+        if (!waiting.isEmpty()) {
+            long meanWait = store.meanWaitMs(site.key(), 20);
+            long perVisitor = meanWait > 0 ? meanWait : DEFAULT_WAIT_MS;
+            int agents = Math.max(1, desk.availableAgents(site.key()).size());
+            for (int i = 0; i < waiting.size(); i++) {
+                Conversation c = waiting.get(i);
+                int position = i + 1;
+                now.put(c.id(), position);
+                if (!Integer.valueOf(position).equals(previous.get(c.id()))) {
+                    desk.queuePosition(c, position, position * perVisitor / agents / 1000);
+                }
+            }
+        }
+        lastPositions.put(site.key(), now);
+    }
+
+    /** Forgets the last position told for a conversation, so the next run tells it again (a visitor reconnected). */
+    public void retell(String conversationId) {
+        thread.execute(() -> lastPositions.values().forEach(m -> m.remove(conversationId)));
+        poke();
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}
