@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
 public record CliRun(int exitCode, String out, String err) {
 
     /** Runs {@code kefu-relay ARGS} with {@code stdin} (null: empty) as standard input. */
-    public static CliRun of(String stdin, String... args) {
+    public static CliRun withInput(String stdin, String... args) {
         synchronized (CliRun.class) {
             InputStream oldIn = System.in;
             PrintStream oldOut = System.out;
@@ -44,8 +44,9 @@ public record CliRun(int exitCode, String out, String err) {
         }
     }
 
-    public static CliRun of(String... args) {
-        return of(null, args);
+    /** Runs {@code kefu-relay ARGS} with empty standard input. */
+    public static CliRun run(String... args) {
+        return withInput(null, args);
     }
 
     /** Fails with both outputs shown unless the exit code is {@code expected}. */

@@ -49,7 +49,8 @@ public final class RelayProcess implements AutoCloseable {
     public static RelayProcess start(List<String> args, Map<String, String> env, Path log) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC",
+                // Small and quick to start: these tests restart the relay often on a shared 2-core machine.
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),
                 "dev.kefu.relay.cli.RelayCli"));
         command.addAll(args);
