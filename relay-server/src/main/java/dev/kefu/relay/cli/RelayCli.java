@@ -78,6 +78,12 @@ public final class RelayCli {
             if (name.equals("help") || name.equals("version") || name.equals("config")) {
                 return null;
             }
+            // Only the server's settings and the data folder come from the environment or the file:
+            // an admin command's arguments (a site key, --admin...) must be typed, never inherited.
+            boolean serveOption = opt.command() != null && opt.command().userObject() instanceof ServeCommand;
+            if (!name.equals("data") && !serveOption) {
+                return null;
+            }
             String env = System.getenv("KEFU_" + name.toUpperCase(Locale.ROOT).replace('-', '_'));
             if (env != null) {
                 return env;

@@ -35,9 +35,6 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on. Default: ${DEFAULT-VALUE}.")
     String host;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with option defaults (env KEFU_CONFIG).")
-    Path config;
-
     @Option(names = "--heartbeat-sec", defaultValue = "25", description = "Seconds between pings; silent peers are dropped after twice this. Default: ${DEFAULT-VALUE}.")
     int heartbeatSec;
 
@@ -64,8 +61,14 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RelayConfig cfg = new RelayConfig(host, port, data.data, heartbeatSec, lpPollSec, lpTtlSec, rateLimit,
-                rateBurst, Duration.ofHours(tokenTtlHours), writeBatch, 100_000, PasswordHasher.DEFAULT_ITERATIONS);
+        RelayConfig cfg;
+        try {
+            cfg = new RelayConfig(host, port, data.data, heartbeatSec, lpPollSec, lpTtlSec, rateLimit,
+                    rateBurst, Duration.ofHours(tokenTtlHours), writeBatch, 100_000, PasswordHasher.DEFAULT_ITERATIONS);
+        } catch (IllegalArgumentException e) {
+            System.err.println("serve: " + e.getMessage());
+            return 2;
+        }
         String[] demoPassword = {null};
         RelayServer relay = RelayServer.start(cfg, accounts -> {
             if (demo) {
@@ -77,7 +80,8 @@ final class ServeCommand implements Callable<Integer> {
             relay.close();
             stopped.countDown();
         }, "kefu-shutdown"));
-        String shownHost = "0.0.0.0".equals(host) ? "127.0.0.1" : host;
+        String shownHost = "0.0.0.0".equals(host) ? "127.0.0.1" : "::".equals(host) ? "[::1]"
+                : host.contains(":") ? "[" + host + "]" : host;
         String base = "http://" + shownHost + ":" + relay.port();
         System.out.println("kefu relay ready: " + base + " (data " + data.data.toAbsolutePath().normalize() + ")");
         if (demoPassword[0] != null) {

@@ -89,16 +89,20 @@ final class SiteCommand {
         }
     }
 
-    /** {@code https://Shop.example.com/} -> {@code https://shop.example.com}; null if not an origin. */
+    /**
+     * {@code HTTPS://Shop.example.com:443/} -> {@code https://shop.example.com}, the form browsers send
+     * in {@code Origin} (default ports left out); null if not an http(s) origin.
+     */
     static String normaliseOrigin(String s) {
         try {
             URI u = URI.create(s.trim());
-            if (u.getScheme() == null || u.getHost() == null
-                    || !(u.getScheme().equals("http") || u.getScheme().equals("https"))) {
+            String scheme = u.getScheme() == null ? null : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (u.getHost() == null || !("http".equals(scheme) || "https".equals(scheme))) {
                 return null;
             }
-            return u.getScheme() + "://" + u.getHost().toLowerCase(java.util.Locale.ROOT)
-                    + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+            int port = u.getPort();
+            boolean defaultPort = port == -1 || port == ("https".equals(scheme) ? 443 : 80);
+            return scheme + "://" + u.getHost().toLowerCase(java.util.Locale.ROOT) + (defaultPort ? "" : ":" + port);
         } catch (IllegalArgumentException e) {
             return null;
         }

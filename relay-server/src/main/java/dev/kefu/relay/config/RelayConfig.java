@@ -27,6 +27,24 @@ public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec,
                           int writeBatch, int writeQueue, int passwordIterations, long queueTickMs,
                           int recallWindowSec) {
 
+    public RelayConfig {
+        require(port >= 0 && port <= 65535, "port is 0 to 65535");
+        require(heartbeatSec >= 1, "heartbeat is at least 1 s");
+        require(lpPollSec >= 1 && lpSessionTtlSec > lpPollSec, "long-poll: poll >= 1 s and session TTL above it");
+        require(rateLimitPerSec > 0 && rateLimitBurst >= 1, "rate limit and burst are positive");
+        require(!tokenTtl.isNegative() && !tokenTtl.isZero(), "token lifetime is positive");
+        require(writeBatch >= 1 && writeQueue >= writeBatch, "write batch >= 1 and queue >= batch");
+        require(passwordIterations >= 1000, "at least 1000 password hash iterations");
+        require(queueTickMs >= 50, "queue tick is at least 50 ms");
+        require(recallWindowSec >= 0, "recall window is 0 or more");
+    }
+
+    private static void require(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalArgumentException("invalid setting: " + what);
+        }
+    }
+
     public RelayConfig(String host, int port, Path dataDir, int heartbeatSec, int lpPollSec, int lpSessionTtlSec,
                        double rateLimitPerSec, int rateLimitBurst, Duration tokenTtl, int writeBatch, int writeQueue,
                        int passwordIterations) {

@@ -549,12 +549,12 @@ public final class ClientSession {
                 return;
             }
             StoredMessage m = r.message();
-            String ack = FrameCodec.encode(new Frame.Ack(cid, m.conv(), m.seq(), m.ts()));
-            serial.execute(() -> {
-                if (state == State.READY) {
-                    transport.send(ack);
-                }
-            });
+            // Straight to the socket, not behind frames this session has yet to handle: the ack's
+            // latency is the commit's. It still precedes this connection's copy of the msg, which
+            // published() queues after this line.
+            if (state == State.READY) {
+                transport.send(FrameCodec.encode(new Frame.Ack(cid, m.conv(), m.seq(), m.ts())));
+            }
             if (!r.duplicate()) {
                 hub.published(r);
             }

@@ -341,6 +341,14 @@ public final class ConversationHub implements Desk, AutoCloseable {
         });
     }
 
+    /** Whether a browser page from {@code origin} may talk to {@code siteKey}'s visitor endpoints (CORS). */
+    public boolean originAllowed(String siteKey, String origin) {
+        if (siteKey == null) {
+            return true; // nothing to check yet: the hello check refuses unknown sites and origins
+        }
+        return accounts.site(siteKey).map(s -> s.origins().isEmpty() || s.origins().contains(origin)).orElse(true);
+    }
+
     /** Quick replies changed: each connected agent gets its new list. */
     public void quickRepliesChanged() {
         for (ClientSession a : agents) {

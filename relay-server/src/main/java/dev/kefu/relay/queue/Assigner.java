@@ -29,8 +29,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Assigner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Assigner.class);
-    /** Estimated handling time per visitor ahead when the site has no history yet. */
-    static final long DEFAULT_WAIT_MS = 60_000;
+    /** Assumed length of a chat when the site has no closed chats yet. */
+    static final long DEFAULT_HANDLE_MS = 180_000;
+    /** No estimate goes below this per visitor ahead: a chat rarely frees an agent sooner. */
+    static final long MIN_HANDLE_MS = 30_000;
 
     private final MessageStore store;
     private final AccountStore accounts;
@@ -148,8 +150,10 @@ public final class Assigner implements AutoCloseable {
         Map<String, Integer> previous = lastPositions.getOrDefault(site.key(), Map.of());
         Map<String, Integer> now = new HashMap<>();
         if (!waiting.isEmpty()) {
-            long meanWait = store.meanWaitMs(site.key(), 20);
-            long perVisitor = meanWait > 0 ? meanWait : DEFAULT_WAIT_MS;
+            // Each place ahead waits for one chat to end somewhere on the desk: the mean chat length
+            // shared among the agents who can take chats.
+            long meanHandle = store.meanHandleMs(site.key(), 20);
+            long perVisitor = Math.max(MIN_HANDLE_MS, meanHandle > 0 ? meanHandle : DEFAULT_HANDLE_MS);
             int agents = Math.max(1, desk.availableAgents(site.key()).size());
             for (int i = 0; i < waiting.size(); i++) {
                 Conversation c = waiting.get(i);

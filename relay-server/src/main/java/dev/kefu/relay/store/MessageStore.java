@@ -78,8 +78,8 @@ public interface MessageStore extends AutoCloseable {
     /** Open conversations per agent id. */
     Map<String, Integer> openCounts();
 
-    /** Mean time from creation to acceptance over the site's last {@code n} accepted conversations, ms (0 if none). */
-    long meanWaitMs(String site, int n);
+    /** Mean time from acceptance to close over the site's last {@code n} handled conversations, ms (0 if none). */
+    long meanHandleMs(String site, int n);
 
     /** Live conversations of a site whose last activity is before {@code cutoffMs}. */
     List<Conversation> idleSince(String site, long cutoffMs);

@@ -409,11 +409,11 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public long meanWaitMs(String site, int n) {
+    public long meanHandleMs(String site, int n) {
         return db.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT avg(accepted_at - created_at) FROM (SELECT accepted_at, "
-                    + "created_at FROM conversations WHERE site = ? AND accepted_at IS NOT NULL ORDER BY accepted_at DESC "
-                    + "LIMIT ?)")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT avg(closed_at - accepted_at) FROM (SELECT accepted_at, "
+                    + "closed_at FROM conversations WHERE site = ? AND accepted_at IS NOT NULL AND closed_at IS NOT NULL "
+                    + "ORDER BY closed_at DESC LIMIT ?)")) {
                 ps.setString(1, site);
                 ps.setInt(2, n);
                 try (ResultSet rs = ps.executeQuery()) {

@@ -58,8 +58,15 @@ final class LongPollHandler implements AutoCloseable {
         return sessions.size();
     }
 
+    /** CORS: the answer is readable by the calling page only if the site allows its origin. */
+    private void allowOrigin(Request request, Response response, String site) {
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        if (origin != null && hub.originAllowed(site, origin)) {
+            Http.allowOrigin(request, response);
+        }
+    }
+
     void open(Request request, Response response, Callback callback) {
-        Http.allowOrigin(request, response);
         Content.Source.asByteArrayAsync(request, Limits.MAX_FRAME_BYTES + 1).whenComplete((bytes, ex) -> {
             if (ex != null || bytes.length > Limits.MAX_FRAME_BYTES) {
                 Http.frameError(response, ErrorCode.TOO_LARGE, "hello above " + Limits.MAX_FRAME_BYTES + " bytes", callback);
@@ -73,6 +80,7 @@ final class LongPollHandler implements AutoCloseable {
             } catch (FrameException e) {
                 // the session answers hello_required below
             }
+            allowOrigin(request, response, site);
             LongPollSession lp = new LongPollSession(Ids.random(24), site,
                     request.getHeaders().get(HttpHeader.ORIGIN), Request.getRemoteAddr(request),
                     request.getHeaders().get(HttpHeader.USER_AGENT));
@@ -94,11 +102,11 @@ final class LongPollHandler implements AutoCloseable {
     }
 
     void send(Request request, Response response, Callback callback) {
-        Http.allowOrigin(request, response);
         LongPollSession lp = session(request, response, callback);
         if (lp == null) {
             return;
         }
+        allowOrigin(request, response, lp.site);
         ClientSession client = lp.client();
         client.touch();
         Content.Source.asByteArrayAsync(request, MAX_BODY_BYTES + 1).whenComplete((bytes, ex) -> {
@@ -126,11 +134,11 @@ final class LongPollHandler implements AutoCloseable {
     }
 
     void poll(Request request, Response response, Callback callback) {
-        Http.allowOrigin(request, response);
         LongPollSession lp = session(request, response, callback);
         if (lp == null) {
             return;
         }
+        allowOrigin(request, response, lp.site);
         lp.client().touch();
         AtomicBoolean answered = new AtomicBoolean();
         lp.poll(frames -> {
@@ -145,6 +153,7 @@ final class LongPollHandler implements AutoCloseable {
         String id = query.getValue("lp");
         LongPollSession lp = id == null ? null : sessions.get(id);
         if (lp == null || lp.isClosed()) {
+            Http.allowOrigin(request, response); // so the page can read the 404 and open again
             Http.frameError(response, ErrorCode.UNKNOWN_SESSION, "unknown or expired long-poll session; open again", callback);
             return null;
         }

@@ -45,7 +45,7 @@ public final class RelayFixture implements AutoCloseable {
 
     public static RelayFixture start(Path dataDir, UnaryOperator<RelayConfig> tweak) throws Exception {
         RelayConfig config = tweak.apply(RelayConfig.defaults(dataDir).withHost("127.0.0.1").withPort(0)
-                .withPasswordIterations(1000));
+                .withPasswordIterations(1000).withQueueTick(200));
         RelayServer relay = RelayServer.start(config, RelayFixture::seed);
         return new RelayFixture(dataDir, relay);
     }
@@ -77,6 +77,18 @@ public final class RelayFixture implements AutoCloseable {
     public HttpResponse<String> post(String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(http(path)).POST(HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", "text/plain").build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A REST call with an agent's token; {@code body} may be null. */
+    public HttpResponse<String> api(String method, String path, String token, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(http(path)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json");
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public String token(String username) throws Exception {
+        return login(username, PASSWORD).get("token").asText();
     }
 
     public HttpResponse<String> get(String path) throws Exception {
