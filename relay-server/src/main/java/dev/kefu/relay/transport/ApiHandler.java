@@ -209,9 +209,12 @@ final class ApiHandler {
             }
             ArrayNode rows = FrameCodec.mapper().createArrayNode();
             for (Statistics.Row r : statistics.report(from, to, zone)) {
-                ObjectNode o = FrameCodec.mapper().valueToTree(r);
-                o.put("date", r.date().toString());
-                o.put("agentName", hub.agentDisplayName(r.agentId()));
+                ObjectNode o = FrameCodec.mapper().createObjectNode();
+                o.put("date", r.date().toString()).put("agentId", r.agentId())
+                        .put("agentName", hub.agentDisplayName(r.agentId())).put("conversations", r.conversations())
+                        .put("messages", r.messages()).put("firstResponseMedianSec", r.firstResponseMedianSec())
+                        .put("firstResponseP90Sec", r.firstResponseP90Sec()).put("ratingAvg", r.ratingAvg())
+                        .put("ratings", r.ratings()).put("missed", r.missed());
                 rows.add(o);
             }
             return wrap("rows", rows);
