@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 
 @Command(name = "site", mixinStandardHelpOptions = true, versionProvider = RelayCli.Version.class,
         description = "Manage the websites the widget runs on.",
-        subcommands = {SiteCommand.Add.class, SiteCommand.ListSites.class})
+        subcommands = {SiteCommand.Add.class, SiteCommand.ListSites.class, SiteCommand.Set.class})
 final class SiteCommand {
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -69,6 +69,72 @@ final class SiteCommand {
         }
     }
 
+    @Command(name = "set", mixinStandardHelpOptions = true, versionProvider = RelayCli.Version.class,
+            description = "Change a site's desk settings; options left out keep their value. A running relay "
+                    + "picks the change up within seconds.")
+    static final class Set implements Callable<Integer> {
+        @Mixin
+        DataOption data;
+
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "KEY")
+        String key;
+
+        @Option(names = "--name")
+        String name;
+
+        @Option(names = "--welcome", description = "System message on each new conversation (\"\" = none).")
+        String welcome;
+
+        @Option(names = "--assignment", description = "manual, round_robin or least_busy.")
+        String assignment;
+
+        @Option(names = "--typing-preview", arity = "1", description = "true: agents see visitors' drafts as typed.")
+        Boolean typingPreview;
+
+        @Option(names = "--business-hours", paramLabel = "JSON",
+                description = "e.g. {\"tz\":\"Asia/Shanghai\",\"week\":{\"mon\":[\"09:00-18:00\"]}}; \"\" = always open.")
+        String businessHours;
+
+        @Option(names = "--auto-close-sec", description = "Close conversations idle this long (0 = never).")
+        Integer autoCloseSec;
+
+        @Override
+        public Integer call() {
+            if (assignment != null && !SiteRecord.ASSIGNMENT_MODES.contains(assignment)) {
+                System.err.println("site set: --assignment is one of " + SiteRecord.ASSIGNMENT_MODES);
+                return 2;
+            }
+            if (businessHours != null && !businessHours.isBlank()) {
+                try {
+                    dev.kefu.relay.queue.BusinessHours.parse(businessHours);
+                } catch (IllegalArgumentException e) {
+                    System.err.println("site set: " + e.getMessage());
+                    return 2;
+                }
+            }
+            if (autoCloseSec != null && autoCloseSec < 0) {
+                System.err.println("site set: --auto-close-sec is 0 or more");
+                return 2;
+            }
+            try (SqliteDatabase db = SqliteDatabase.open(data.data)) {
+                AccountStore accounts = new AccountStore(db);
+                SiteRecord s = accounts.site(key).orElse(null);
+                if (s == null) {
+                    System.err.println("site set: no site '" + key + "'");
+                    return 1;
+                }
+                accounts.updateSite(new SiteRecord(s.key(), s.secret(), name != null ? name : s.name(), s.origins(),
+                        s.createdAt(), welcome == null ? s.welcome() : welcome.isBlank() ? null : welcome,
+                        assignment != null ? assignment : s.assignment(),
+                        typingPreview != null ? typingPreview : s.typingPreview(),
+                        businessHours == null ? s.businessHoursJson() : businessHours.isBlank() ? null : businessHours,
+                        autoCloseSec != null ? autoCloseSec : s.autoCloseSec()));
+            }
+            System.out.println("site updated: " + key);
+            return 0;
+        }
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = RelayCli.Version.class,
             description = "List sites (secrets are not shown).")
     static final class ListSites implements Callable<Integer> {
@@ -79,10 +145,10 @@ final class SiteCommand {
         public Integer call() {
             try (SqliteDatabase db = SqliteDatabase.open(data.data)) {
                 List<SiteRecord> sites = new AccountStore(db).sites();
-                System.out.printf("%-24s %-24s %s%n", "KEY", "NAME", "ORIGINS");
+                System.out.printf("%-24s %-24s %-12s %s%n", "KEY", "NAME", "ASSIGNMENT", "ORIGINS");
                 for (SiteRecord s : sites) {
-                    System.out.printf("%-24s %-24s %s%n", s.key(), s.name() == null ? "" : s.name(),
-                            s.origins().isEmpty() ? "(any)" : String.join(" ", s.origins()));
+                    System.out.printf("%-24s %-24s %-12s %s%n", s.key(), s.name() == null ? "" : s.name(),
+                            s.assignment(), s.origins().isEmpty() ? "(any)" : String.join(" ", s.origins()));
                 }
             }
             return 0;

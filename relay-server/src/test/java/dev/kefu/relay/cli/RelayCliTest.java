@@ -136,6 +136,26 @@ class RelayCliTest {
         assertThat(r.out()).doesNotContain("secret");
     }
 
+    @Test
+    void siteSet_changesDeskSettings_andKeepsTheRest() {
+        CliRun.run("site", "add", "--key", "shop", "--name", "Shop", "--data", d).expectExit(0);
+
+        CliRun.run("site", "set", "shop", "--assignment", "round_robin", "--welcome", "欢迎！", "--typing-preview",
+                "false", "--auto-close-sec", "600", "--business-hours",
+                "{\"tz\":\"Asia/Shanghai\",\"week\":{\"mon\":[\"09:00-18:00\"]}}", "--data", d).expectExit(0);
+
+        var s = site("shop").orElseThrow();
+        assertThat(s.assignment()).isEqualTo("round_robin");
+        assertThat(s.welcome()).isEqualTo("欢迎！");
+        assertThat(s.typingPreview()).isFalse();
+        assertThat(s.autoCloseSec()).isEqualTo(600);
+        assertThat(s.businessHoursJson()).contains("Asia/Shanghai");
+        assertThat(s.name()).isEqualTo("Shop");
+        CliRun.run("site", "set", "shop", "--assignment", "random", "--data", d).expectExit(2);
+        CliRun.run("site", "set", "shop", "--business-hours", "{\"week\":{\"mon\":[\"9-5\"]}}", "--data", d).expectExit(2);
+        CliRun.run("site", "set", "nope", "--welcome", "x", "--data", d).expectExit(1);
+    }
+
     // ---- agent ----
 
     @Test
