@@ -33,7 +33,7 @@ class ArchitectureTest {
                 .whereLayer("ops").mayOnlyBeAccessedByLayers("server", "transport")
                 .whereLayer("desk").mayOnlyBeAccessedByLayers("server", "transport")
                 .whereLayer("conversation").mayOnlyBeAccessedByLayers("server", "transport", "desk")
-                .whereLayer("queue").mayOnlyBeAccessedByLayers("server", "conversation", "desk")
+                .whereLayer("queue").mayOnlyBeAccessedByLayers("server", "conversation", "desk", "cli")
                 .whereLayer("tracking").mayOnlyBeAccessedByLayers("server", "conversation", "desk")
                 .whereLayer("auth").mayOnlyBeAccessedByLayers("server", "transport", "conversation", "desk", "cli")
                 .check(RELAY);
