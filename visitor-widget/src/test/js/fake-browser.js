@@ -252,6 +252,8 @@ function boot(options = {}) {
     setInterval: (fn, ms) => clock.set(fn, ms, ms),
     clearInterval: (id) => clock.clear(id),
     CSSStyleSheet: class { replaceSync(text) { this.text = text; } },
+    // Every current browser has CSS.supports; a rough colour check is enough here.
+    CSS: { supports: (prop, value) => prop === 'color' && /^(#[0-9a-f]{3,8}|[a-z]+|rgba?\([\d\s.,%]+\))$/i.test(value) },
     XMLHttpRequest: class FakeXHR {
       constructor() {
         this.readyState = 0;

@@ -4,7 +4,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { boot, SharedStorage } = require('./fake-browser.js');
+const { boot, SharedStorage, PrivateStorage } = require('./fake-browser.js');
 
 function welcome(tab, conversations = [], extra = {}) {
   const ws = tab.ws();
@@ -43,6 +43,30 @@ test('hello_carriesQueuedIdentify_andEmptyResume', () => {
   assert.deepEqual(hello.visitor.attrs, { plan: 'pro' });
   assert.deepEqual(hello.resume, {});
   assert.deepEqual(hello.client, { name: 'kefu-widget', version: '1.0.0' });
+});
+
+test('dataColor_checkedWithCssSupports_becomesAccent', () => {
+  const root = (tab) => tab.root.all((e) => /\bkf-root\b/.test(e.className))[0];
+  const tab = boot({ attrs: { 'data-color': '#e4572e' } });
+  assert.equal(root(tab).style['--kf-accent'], '#e4572e');
+  const bad = boot({ attrs: { 'data-color': 'red;background:url(x)' } });
+  assert.equal(root(bad).style['--kf-accent'], undefined);
+  assert.equal(bad.state().version, '1.0.0');
+});
+
+test('widgetRoot_carriesItsOwnLanguage', () => {
+  const root = (tab) => tab.root.all((e) => /\bkf-root\b/.test(e.className))[0];
+  assert.equal(root(boot()).getAttribute('lang'), 'zh-CN');
+  assert.equal(root(boot({ attrs: { 'data-lang': 'en' } })).getAttribute('lang'), 'en');
+});
+
+test('identify_idLongerThanRelayAccepts_isIgnored', () => {
+  const tab = boot();
+  const own = tab.state().visitorId;
+  tab.kefu('identify', { id: 'x'.repeat(65) });
+  assert.equal(tab.state().visitorId, own);
+  tab.kefu('identify', { id: 'y'.repeat(64) });
+  assert.equal(tab.state().visitorId, 'y'.repeat(64));
 });
 
 test('ready_firesForListenerQueuedBeforeLoad', () => {
@@ -300,6 +324,29 @@ test('threeWebSocketFailuresWithoutWelcome_switchToLongPoll', () => {
   assert.equal(tab.sockets.length, 3);
   assert.equal(tab.xhrs.length, 1);
   assert.equal(tab.xhrs[0].url, 'https://relay.test/lp/open');
+});
+
+test('afterWebSocketWelcome_failuresKeepWebSocket_evenAfterReload', () => {
+  const session = new PrivateStorage();
+  const tab = boot({ sessionStorage: session });
+  welcome(tab);
+  tab.ws().drop();
+  tab.clock.tick(600);
+  tab.clock.tick(3000); // a socket that never opens: the relay or the network is down
+  for (let i = 0; i < 3; i++) {
+    tab.ws().drop();
+    tab.clock.tick(30000);
+  }
+  assert.equal(tab.xhrs.length, 0);
+  assert.equal(tab.state().transport, 'ws');
+  assert.equal(session.getItem('kefu:demo:ws-failed'), null);
+
+  const reloaded = boot({ sessionStorage: session });
+  for (let i = 0; i < 3; i++) {
+    reloaded.ws().drop();
+    reloaded.clock.tick(30000);
+  }
+  assert.equal(reloaded.xhrs.length, 0);
 });
 
 test('noWebSocket_usesLongPoll_andBatchesSends', () => {

@@ -26,7 +26,7 @@
   var FOREIGN_OUTBOX_AGE = 5000; // ms before this tab sends an outbox entry another tab made
   var TYPING_EVERY = 300;      // ms between typing frames while the visitor types
   var GAP_WAIT = 2000;         // ms to wait for a missing seq before asking with sync
-  var ID_RE = /^[A-Za-z0-9_-]{16,128}$/;
+  var ID_RE = /^[A-Za-z0-9_-]{16,64}$/; // what the relay accepts as visitor.id
 
   // ---------------------------------------------------------------- config
 
@@ -72,7 +72,8 @@
   // The colour ends up in a CSS custom property: accept only what is a colour.
   function safeColor(c) {
     if (!c) return null;
-    if (window.CSS && CSS.supports) return CSS.supports('color', c) ? c : null;
+    var css = window.CSS; // window's: this IIFE's own STYLES must not shadow it
+    if (css && css.supports) return css.supports('color', c) ? c : null;
     return /^(#[0-9a-f]{3,8}|[a-z]+|rgba?\([\d\s.,%]+\))$/i.test(c) ? c : null;
   }
 
@@ -576,6 +577,9 @@
   var retryTimer = 0;
   var wsFailures = 0;        // WebSocket connections that ended without a welcome
   var wsBroken = session.get('ws-failed', false);
+  // A WebSocket was welcomed in this tab: it gets through this network, so later failures mean
+  // the relay or the network is down, and long-polling would not help.
+  var wsWorked = session.get('ws-ok', false);
   var sentOnThisConnection = {}; // cid -> true; reset on every welcome
   var readSent = {};         // conv -> seq sent in a read frame on this connection
   var syncing = {};          // conv -> true while a sync answer is awaited
@@ -623,7 +627,8 @@
 
   // Returns true when this failure makes us give up on WebSocket for the page session.
   function noteWebSocketFailure(info) {
-    if (cfg.transport === 'ws' || navigator.onLine === false) return false; // offline: not the socket's fault
+    // Offline, or WebSocket worked here before: an outage, not a blocked socket.
+    if (cfg.transport === 'ws' || wsWorked || navigator.onLine === false) return false;
     wsFailures++;
     if (!info.timeout && wsFailures < 3) return false;
     wsBroken = true;
@@ -685,6 +690,10 @@
   function onWelcome(f, t) {
     t.welcomed = true;
     connected = true;
+    if (t.kind === 'ws' && !wsWorked) {
+      wsWorked = true;
+      session.set('ws-ok', true);
+    }
     attempt = 0;
     wsFailures = 0;
     sentOnThisConnection = {};
@@ -1069,9 +1078,9 @@
 
   // ---------------------------------------------------------------- view
 
-  var CSS = [
+  var STYLES = [
     ':host{all:initial}',
-    '.kf-root{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei",sans-serif;color:#1f2328;--kf-accent:#1f6feb}',
+    '.kf-root{font:14px/1.45 -apple-system,BlinkMacSystemFont,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC",sans-serif;color:#1f2328;--kf-accent:#1f6feb}',
     '.kf-root *{box-sizing:border-box}',
     '.kf-hide{display:none!important}',
     '.kf-launcher{position:fixed;bottom:20px;right:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;padding:0;background:#1f6feb;background:var(--kf-accent);color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}',
@@ -1139,6 +1148,9 @@
     applyCss(root, host);
 
     var wrap = el('div', 'kf-root kf-' + cfg.position);
+    // The host page's lang may differ from ours; without this, Chromium on Linux and Android
+    // draws Chinese text of an lang="en" page with Japanese glyph forms.
+    wrap.setAttribute('lang', cfg.lang === 'zh' ? 'zh-CN' : 'en');
     if (cfg.color) wrap.style.setProperty('--kf-accent', cfg.color);
 
     var launcher = el('button', 'kf-launcher', 'launcher');
@@ -1203,14 +1215,14 @@
     if (root !== host && 'adoptedStyleSheets' in root && window.CSSStyleSheet) {
       try {
         var sheet = new CSSStyleSheet();
-        sheet.replaceSync(CSS);
+        sheet.replaceSync(STYLES);
         root.adoptedStyleSheets = [sheet];
         return;
       } catch (e) { /* older engine: use a <style> element */ }
     }
     var style = el('style');
     if (cfg.nonce) style.nonce = cfg.nonce;
-    style.textContent = CSS;
+    style.textContent = STYLES;
     (root === host ? document.head || document.documentElement : root).appendChild(style);
   }
 
@@ -1584,7 +1596,7 @@
   // A host-chosen visitor id replaces ours; what we held belonged to the other id.
   function setVisitorId(id) {
     if (!ID_RE.test(id)) {
-      warn('identify(): id must be 16-128 characters of A-Z a-z 0-9 _ -; ignored');
+      warn('identify(): id must be 16-64 characters of A-Z a-z 0-9 _ -; ignored');
       return false;
     }
     if (id === visitorId) return false;

@@ -1,0 +1,94 @@
+package dev.kefu.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kefu.e2e.harness.AgentClient;
+import dev.kefu.e2e.harness.ShopPage;
+import dev.kefu.e2e.harness.TcpProxy;
+import dev.kefu.e2e.harness.TestRelay;
+import dev.kefu.e2e.harness.WidgetPage;
+import dev.kefu.e2e.harness.WidgetPage.Bubble;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+/** A conversation survives the visitor reloading the page and the operator restarting the relay. */
+class ReloadAndRestartTest extends BrowserTest {
+
+    @Test
+    void reloadMidConversation_bringsBackHistoryAndPending_thenSendsPendingOnce() throws Exception {
+        TestRelay relay = closeAfter(TestRelay.start(data));
+        TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
+        AgentClient agent = closeAfter(relay.agent());
+        // widget.js straight from the relay, the chat through the proxy: a reload works while chat is down.
+        WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl())
+                .with("relay", proxy.baseUrl()))).awaitConnected();
+        widget.type("订单 12345 什么时候发货？");
+        String conv = agent.nextVisitorMessage().get("conv").asText();
+        agent.reply(conv, "今天下午发货");
+        widget.awaitMessages(2, "the reply shown", Bubble::acked);
+        proxy.refuseNew(true);
+        proxy.cutAll();
+        widget.awaitDisconnected();
+        widget.type("好的，谢谢");
+        widget.type("能开发票吗？");
+        widget.awaitMessages(4, "two pending", b -> true);
+
+        int connectionsBefore = proxy.connectionsAccepted();
+        browser.driver().navigate().refresh();
+
+        widget.awaitMessages(4, "history and pending back after the reload", b -> true);
+        assertThat(widget.messages()).extracting(Bubble::from, Bubble::state, Bubble::text).containsExactly(
+                tuple("visitor", "sent", "订单 12345 什么时候发货？"),
+                tuple("agent", "sent", "今天下午发货"),
+                tuple("visitor", "pending", "好的，谢谢"),
+                tuple("visitor", "pending", "能开发票吗？"));
+        // The chat stays down while the reloaded widget fails to reconnect three times.
+        proxy.awaitConnectionsAccepted(connectionsBefore + 3, Duration.ofSeconds(20));
+        proxy.refuseNew(false);
+        assertThat(agent.nextVisitorMessages(2)).extracting(m -> m.get("body").asText())
+                .containsExactly("好的，谢谢", "能开发票吗？");
+        widget.awaitMessages(4, "all acked", Bubble::acked);
+        assertThat(agent.storedMessages(conv)).hasSize(4);
+        assertThat(widget.transport()).isEqualTo("ws");
+    }
+
+    @Test
+    void relayRestartMidConversation_reconnects_andDeliversWhatWasTypedOnce() throws Exception {
+        TestRelay relay = closeAfter(TestRelay.startOnFixedPort(data));
+        TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
+        // The proxy only counts the widget's reconnect attempts while the relay is down.
+        WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl())
+                .with("relay", proxy.baseUrl()))).awaitConnected();
+        String conv;
+        try (AgentClient agent = relay.agent()) {
+            widget.type("重启前 before the restart");
+            conv = agent.nextVisitorMessage().get("conv").asText();
+            agent.reply(conv, "收到");
+            widget.awaitMessages(2, "the reply shown", Bubble::acked);
+        }
+
+        int connectionsBefore = proxy.connectionsAccepted();
+        relay.stop();
+        widget.awaitDisconnected();
+        widget.type("重启中 1");
+        widget.type("重启中 2");
+        // Down long enough for three reconnect attempts to fail (once the cue to give up on WebSocket).
+        proxy.awaitConnectionsAccepted(connectionsBefore + 3, Duration.ofSeconds(20));
+        relay.restart();
+
+        try (AgentClient agent = relay.agent(Map.of(conv, 2L))) {
+            JsonNode first = agent.nextVisitorMessage();
+            JsonNode second = agent.nextVisitorMessage();
+            assertThat(first.get("body").asText()).isEqualTo("重启中 1");
+            assertThat(second.get("body").asText()).isEqualTo("重启中 2");
+            widget.awaitMessages(4, "all acked", Bubble::acked);
+            assertThat(agent.storedMessages(conv)).extracting(m -> m.get("body").asText())
+                    .containsExactly("重启前 before the restart", "收到", "重启中 1", "重启中 2");
+        }
+        assertThat(widget.transport()).isEqualTo("ws");
+    }
+}

@@ -1,0 +1,98 @@
+package dev.kefu.e2e.harness;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A host-site page that embeds the widget the documented way (queueing stub, then one async
+ * script tag with {@code data-site="shop"}), with switches for what the tests vary.
+ *
+ * <pre>{@code site.publish("/lp.html", ShopPage.embedding(relay.baseUrl()).withoutWebSocket())}</pre>
+ */
+public final class ShopPage {
+    /** The nonce of the page's own inline scripts under {@link #strictCsp()}. */
+    public static final String NONCE = "e2e-nonce-4f1c";
+
+    private final String widgetBase;
+    private final Map<String, String> attributes = new LinkedHashMap<>();
+    private boolean withoutWebSocket;
+    private String csp;
+    private String pageLang = "zh-CN";
+
+    private ShopPage(String widgetBase) {
+        this.widgetBase = widgetBase;
+        attributes.put("site", TestRelay.SITE);
+    }
+
+    /** A page loading {@code widgetBase + "/widget.js"}; the widget talks to the same origin unless told otherwise. */
+    public static ShopPage embedding(String widgetBase) {
+        return new ShopPage(widgetBase);
+    }
+
+    /** {@code data-NAME="value"} on the widget's script tag, e.g. {@code ("relay", proxy.baseUrl())}. */
+    public ShopPage with(String name, String value) {
+        attributes.put(name, value);
+        return this;
+    }
+
+    /** The {@code lang} of the page's {@code <html>} element (default zh-CN). */
+    public ShopPage pageLang(String lang) {
+        this.pageLang = lang;
+        return this;
+    }
+
+    /** Removes {@code window.WebSocket} before the widget loads, like a browser without it. */
+    public ShopPage withoutWebSocket() {
+        this.withoutWebSocket = true;
+        return this;
+    }
+
+    /**
+     * Serves the page under the policy the widget's README asks sites to allow, and nothing more:
+     * no {@code 'unsafe-inline'}, no {@code style-src}. Violations are recorded in
+     * {@code window.cspViolations}; {@code window.evalBlocked} shows the policy is in force.
+     */
+    public ShopPage strictCsp() {
+        String relayBase = attributes.getOrDefault("relay", widgetBase);
+        String relayWs = relayBase.replaceFirst("^http", "ws");
+        this.csp = "default-src 'self'; script-src 'self' 'nonce-" + NONCE + "' " + widgetBase
+                + "; connect-src 'self' " + relayBase + " " + relayWs;
+        return this;
+    }
+
+    Map<String, String> headers() {
+        return csp == null ? Map.of() : Map.of("Content-Security-Policy", csp);
+    }
+
+    String html() {
+        StringBuilder tag = new StringBuilder("<script src=\"" + widgetBase + "/widget.js\"");
+        attributes.forEach((name, value) -> tag.append(" data-").append(name).append("=\"").append(value).append('"'));
+        tag.append(" async></script>");
+        String nonce = csp == null ? "" : " nonce=\"" + NONCE + "\"";
+        return """
+                <!doctype html>
+                <html lang="%4$s">
+                <head>
+                  <meta charset="utf-8">
+                  <meta name="viewport" content="width=device-width, initial-scale=1">
+                  <title>E2E 小店</title>
+                  <script%1$s>
+                    window.cspViolations = [];
+                    document.addEventListener('securitypolicyviolation', function (e) {
+                      if (e.blockedURI !== 'eval') window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
+                    });
+                    // Proof that a policy is in force (DevTools' own scripts are exempt from it).
+                    window.evalBlocked = (function () { try { eval('1'); return false; } catch (e) { return true; } })();
+                    %2$s
+                  </script>
+                  <script%1$s>window.Kefu=window.Kefu||function(){(Kefu.q=Kefu.q||[]).push(arguments)}</script>
+                  %3$s
+                </head>
+                <body>
+                  <h1>E2E 小店</h1>
+                  <p>A host page for the widget's browser tests.</p>
+                </body>
+                </html>
+                """.formatted(nonce, withoutWebSocket ? "delete window.WebSocket;" : "", tag, pageLang);
+    }
+}

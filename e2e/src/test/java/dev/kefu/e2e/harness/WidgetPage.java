@@ -1,0 +1,144 @@
+package dev.kefu.e2e.harness;
+
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.SearchContext;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The widget on the page in the current tab, seen through its test hooks (the open shadow root of
+ * {@code #kefu-widget}, {@code data-kefu} selectors, {@code Kefu('state')}); see the widget's README.
+ */
+public final class WidgetPage {
+    /** Long enough for a reconnect after an outage: backoff steps of 0.5, 1, 2, 4 s plus a handshake. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    private static final String MESSAGES_JS = """
+            var host = document.getElementById('kefu-widget');
+            if (!host || !host.shadowRoot) return [];
+            return Array.prototype.map.call(host.shadowRoot.querySelectorAll('[data-kefu="msg"]'), function (m) {
+              var text = m.querySelector('[data-kefu="text"]');
+              return {from: m.getAttribute('data-from'), state: m.getAttribute('data-state') || '',
+                      cid: m.getAttribute('data-cid') || '', text: text ? text.textContent : ''};
+            });
+            """;
+
+    private final WebDriver driver;
+
+    WidgetPage(WebDriver driver) {
+        this.driver = driver;
+    }
+
+    /** A message bubble: {@code from} is visitor or agent; {@code state} pending, sent, read or failed (agent: sent). */
+    public record Bubble(String from, String state, String cid, String text) {
+        /** The relay has the message: sent, or read by the other side. */
+        public boolean acked() {
+            return "sent".equals(state) || "read".equals(state);
+        }
+    }
+
+    /** {@code Kefu('state')}, or an empty map before the widget has loaded. */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> state() {
+        Object s = js("return window.Kefu && Kefu.loaded ? Kefu('state') : null;");
+        return s == null ? Map.of() : (Map<String, Object>) s;
+    }
+
+    public boolean connected() {
+        return Boolean.TRUE.equals(state().get("connected"));
+    }
+
+    public String transport() {
+        return (String) state().get("transport");
+    }
+
+    public String visitorId() {
+        return (String) state().get("visitorId");
+    }
+
+    public WidgetPage awaitConnected() {
+        return await("the widget connected", p -> p.connected());
+    }
+
+    public WidgetPage awaitDisconnected() {
+        return await("the widget noticed it is disconnected", p -> !p.state().isEmpty() && !p.connected());
+    }
+
+    /** Waits up to {@link #TIMEOUT} for {@code condition}, polling every 100 ms. */
+    public WidgetPage await(String what, Predicate<WidgetPage> condition) {
+        return await(what, TIMEOUT, condition);
+    }
+
+    public WidgetPage await(String what, Duration timeout, Predicate<WidgetPage> condition) {
+        new WebDriverWait(driver, timeout, Duration.ofMillis(100))
+                .withMessage(() -> what + "; state " + state() + ", messages " + messages())
+                .until(d -> condition.test(this));
+        return this;
+    }
+
+    /** Waits until the list shows exactly {@code n} messages and they all satisfy {@code each}. */
+    public List<Bubble> awaitMessages(int n, String what, Predicate<Bubble> each) {
+        await(n + " messages, " + what, p -> {
+            List<Bubble> shown = p.messages();
+            return shown.size() == n && shown.stream().allMatch(each);
+        });
+        return messages();
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<Bubble> messages() {
+        List<Bubble> out = new ArrayList<>();
+        for (Object o : (List<Object>) js(MESSAGES_JS)) {
+            Map<String, Object> m = (Map<String, Object>) o;
+            out.add(new Bubble((String) m.get("from"), (String) m.get("state"), (String) m.get("cid"), (String) m.get("text")));
+        }
+        return out;
+    }
+
+    /** Opens the panel by clicking the launcher, unless it is open. */
+    public WidgetPage openPanel() {
+        if (!panelOpen()) {
+            find("launcher").click();
+        }
+        return await("the panel open", WidgetPage::panelOpen);
+    }
+
+    public boolean panelOpen() {
+        return Boolean.TRUE.equals(js("""
+                var host = document.getElementById('kefu-widget');
+                var panel = host && host.shadowRoot && host.shadowRoot.querySelector('[data-kefu="panel"]');
+                return !!panel && !panel.classList.contains('kf-hide') && panel.getBoundingClientRect().height > 0;
+                """));
+    }
+
+    /** Types {@code text} into the panel's input as a user would, then presses Enter. */
+    public WidgetPage type(String text) {
+        openPanel();
+        WebElement input = find("input");
+        input.sendKeys(text);
+        input.sendKeys(Keys.ENTER);
+        return this;
+    }
+
+    /** An element inside the widget's shadow root by its {@code data-kefu} hook. */
+    public WebElement find(String hook) {
+        return shadowRoot().findElement(By.cssSelector("[data-kefu=\"" + hook + "\"]"));
+    }
+
+    public SearchContext shadowRoot() {
+        return driver.findElement(By.id("kefu-widget")).getShadowRoot();
+    }
+
+    public Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+}
