@@ -7,7 +7,9 @@ import dev.kefu.relay.config.RelayConfig;
 import dev.kefu.relay.conversation.ConversationHub;
 import dev.kefu.relay.desk.DeskService;
 import dev.kefu.relay.desk.Statistics;
+import dev.kefu.relay.files.FileService;
 import dev.kefu.relay.store.DeskStore;
+import dev.kefu.relay.store.FileStore;
 import dev.kefu.relay.store.HistoryStore;
 import dev.kefu.relay.ops.Operations;
 import dev.kefu.relay.store.AccountStore;
@@ -78,7 +80,9 @@ public final class RelayServer implements AutoCloseable {
         DeskStore deskStore = new DeskStore(db);
         HistoryStore history = new HistoryStore(db);
         VisitorTracker tracker = new VisitorTracker();
-        hub = new ConversationHub(config, store, auth, accounts, deskStore, tracker, meters);
+        FileStore fileStore = new FileStore(db);
+        FileService files = new FileService(config.files(), config.dataDir(), tokenKey, fileStore, Clock.systemUTC());
+        hub = new ConversationHub(config, store, auth, accounts, deskStore, tracker, meters, files);
         DeskService desk = new DeskService(accounts, deskStore, history, hub, tracker, hasher);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
@@ -93,7 +97,7 @@ public final class RelayServer implements AutoCloseable {
 
         String version = version();
         handler = new RelayHandler(hub, config, auth, new Operations(store, meters, hub::connectionCount, version),
-                hub.workers(), desk, new Statistics(history), store);
+                hub.workers(), desk, new Statistics(history), store, files, deskStore, fileStore);
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(jetty, container -> {
             // Frames up to 256 KiB are read so the relay can answer too_large itself; larger ones Jetty closes (1009).
             container.setMaxTextMessageSize(256 * 1024);
