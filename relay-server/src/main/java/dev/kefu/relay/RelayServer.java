@@ -159,8 +159,10 @@ public final class RelayServer implements AutoCloseable {
         log.info("kefu relay stopping");
         try {
             connector.close();
-            hub.close();
+            // Long-polling first: a client whose poll the shutdown answers opens again at once, on a
+            // connection still open, and that open must be refused before the hub's pool stops.
             handler.close();
+            hub.close();
             jetty.stop();
         } catch (Exception e) {
             log.warn("stopping Jetty failed: {}", e.toString());
