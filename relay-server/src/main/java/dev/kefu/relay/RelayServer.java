@@ -7,7 +7,9 @@ import dev.kefu.relay.config.RelayConfig;
 import dev.kefu.relay.conversation.ConversationHub;
 import dev.kefu.relay.desk.DeskService;
 import dev.kefu.relay.desk.Statistics;
+import dev.kefu.relay.files.FileService;
 import dev.kefu.relay.store.DeskStore;
+import dev.kefu.relay.store.FileStore;
 import dev.kefu.relay.store.HistoryStore;
 import dev.kefu.relay.ops.Operations;
 import dev.kefu.relay.store.AccountStore;
@@ -78,7 +80,9 @@ public final class RelayServer implements AutoCloseable {
         DeskStore deskStore = new DeskStore(db);
         HistoryStore history = new HistoryStore(db);
         VisitorTracker tracker = new VisitorTracker();
-        hub = new ConversationHub(config, store, auth, accounts, deskStore, tracker, meters);
+        FileStore fileStore = new FileStore(db);
+        FileService files = new FileService(config.files(), config.dataDir(), tokenKey, fileStore, Clock.systemUTC());
+        hub = new ConversationHub(config, store, auth, accounts, deskStore, tracker, meters, files);
         DeskService desk = new DeskService(accounts, deskStore, history, hub, tracker, hasher);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
@@ -93,7 +97,7 @@ public final class RelayServer implements AutoCloseable {
 
         String version = version();
         handler = new RelayHandler(hub, config, auth, new Operations(store, meters, hub::connectionCount, version),
-                hub.workers(), desk, new Statistics(history), store);
+                hub.workers(), desk, new Statistics(history), store, files, deskStore, fileStore);
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(jetty, container -> {
             // Frames up to 256 KiB are read so the relay can answer too_large itself; larger ones Jetty closes (1009).
             container.setMaxTextMessageSize(256 * 1024);
@@ -155,8 +159,10 @@ public final class RelayServer implements AutoCloseable {
         log.info("kefu relay stopping");
         try {
             connector.close();
-            hub.close();
+            // Long-polling first: a client whose poll the shutdown answers opens again at once, on a
+            // connection still open, and that open must be refused before the hub's pool stops.
             handler.close();
+            hub.close();
             jetty.stop();
         } catch (Exception e) {
             log.warn("stopping Jetty failed: {}", e.toString());

@@ -3,6 +3,7 @@ package dev.kefu.relay.cli;
 import dev.kefu.relay.RelayServer;
 import dev.kefu.relay.auth.PasswordHasher;
 import dev.kefu.relay.config.RelayConfig;
+import dev.kefu.relay.files.FilesConfig;
 import dev.kefu.relay.store.AccountStore;
 import dev.kefu.relay.store.AgentRecord;
 import dev.kefu.relay.store.Ids;
@@ -56,6 +57,42 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--write-batch", defaultValue = "1000", description = "Most writes per store transaction. Default: ${DEFAULT-VALUE}.")
     int writeBatch;
 
+    @Option(names = "--files", defaultValue = "local", description = "Where files go: local (the data folder) or oss. Default: ${DEFAULT-VALUE}.")
+    String filesMode;
+
+    @Option(names = "--max-file-mb", defaultValue = "100", description = "Largest file accepted, MB. Default: ${DEFAULT-VALUE}.")
+    long maxFileMb;
+
+    @Option(names = "--file-types", split = ",", description = "Allowed content types (type/* allowed). Default: images, PDF, text, zip, office, mp4, audio.")
+    java.util.List<String> fileTypes;
+
+    @Option(names = "--oss-endpoint", description = "e.g. https://oss-cn-hangzhou.aliyuncs.com")
+    String ossEndpoint;
+
+    @Option(names = "--oss-region", description = "e.g. cn-hangzhou")
+    String ossRegion;
+
+    @Option(names = "--oss-bucket", description = "A private bucket.")
+    String ossBucket;
+
+    @Option(names = "--oss-prefix", defaultValue = "kefu", description = "Key prefix of this relay's objects. Default: ${DEFAULT-VALUE}.")
+    String ossPrefix;
+
+    @Option(names = "--oss-access-key-id", description = "The RAM user's AccessKey id (it may only call sts:AssumeRole).")
+    String ossAccessKeyId;
+
+    @Option(names = "--oss-access-key-secret", description = "Its secret; prefer env KEFU_OSS_ACCESS_KEY_SECRET.")
+    String ossAccessKeySecret;
+
+    @Option(names = "--oss-role-arn", description = "acs:ram::ACCOUNT:role/NAME, allowed to put and get objects in the bucket.")
+    String ossRoleArn;
+
+    @Option(names = "--sts-endpoint", defaultValue = "https://sts.aliyuncs.com", description = "Default: ${DEFAULT-VALUE}.")
+    String stsEndpoint;
+
+    @Option(names = "--oss-credential-minutes", defaultValue = "60", description = "STS credential lifetime, 15-60. Default: ${DEFAULT-VALUE}.")
+    int ossCredentialMinutes;
+
     @Option(names = "--demo", description = "Create a demo site 'demo' and agent 'demo' on first run and print their credentials.")
     boolean demo;
 
@@ -63,8 +100,13 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RelayConfig cfg;
         try {
+            FilesConfig files = new FilesConfig(filesMode, maxFileMb * 1024 * 1024,
+                    fileTypes == null || fileTypes.isEmpty() ? FilesConfig.DEFAULT_TYPES : fileTypes, ossEndpoint, ossRegion,
+                    ossBucket, ossPrefix, ossAccessKeyId, ossAccessKeySecret, ossRoleArn, stsEndpoint,
+                    Duration.ofMinutes(ossCredentialMinutes));
             cfg = new RelayConfig(host, port, data.data, heartbeatSec, lpPollSec, lpTtlSec, rateLimit,
-                    rateBurst, Duration.ofHours(tokenTtlHours), writeBatch, 100_000, PasswordHasher.DEFAULT_ITERATIONS);
+                    rateBurst, Duration.ofHours(tokenTtlHours), writeBatch, 100_000, PasswordHasher.DEFAULT_ITERATIONS)
+                    .withFiles(files);
         } catch (IllegalArgumentException e) {
             System.err.println("serve: " + e.getMessage());
             return 2;

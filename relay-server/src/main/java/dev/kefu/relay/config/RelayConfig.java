@@ -1,5 +1,7 @@
 package dev.kefu.relay.config;
 
+import dev.kefu.relay.files.FilesConfig;
+
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -21,11 +23,12 @@ import java.time.Duration;
  * @param passwordIterations PBKDF2 iterations for new password hashes
  * @param queueTickMs        how often the queue re-checks on its own (business hours, idle chats), ms
  * @param recallWindowSec    how long after sending a message its sender may recall it, seconds
+ * @param files              where files go (local folder or OSS) and what is allowed
  */
 public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec, int lpPollSec,
                           int lpSessionTtlSec, double rateLimitPerSec, int rateLimitBurst, Duration tokenTtl,
                           int writeBatch, int writeQueue, int passwordIterations, long queueTickMs,
-                          int recallWindowSec) {
+                          int recallWindowSec, FilesConfig files) {
 
     public RelayConfig {
         require(port >= 0 && port <= 65535, "port is 0 to 65535");
@@ -37,6 +40,7 @@ public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec,
         require(passwordIterations >= 1000, "at least 1000 password hash iterations");
         require(queueTickMs >= 50, "queue tick is at least 50 ms");
         require(recallWindowSec >= 0, "recall window is 0 or more");
+        files = files == null ? FilesConfig.local() : files;
     }
 
     private static void require(boolean ok, String what) {
@@ -49,7 +53,7 @@ public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec,
                        double rateLimitPerSec, int rateLimitBurst, Duration tokenTtl, int writeBatch, int writeQueue,
                        int passwordIterations) {
         this(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec, rateLimitBurst, tokenTtl,
-                writeBatch, writeQueue, passwordIterations, 5_000, 120);
+                writeBatch, writeQueue, passwordIterations, 5_000, 120, FilesConfig.local());
     }
 
     public static final int DEFAULT_PORT = 8080;
@@ -62,41 +66,46 @@ public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec,
 
     public RelayConfig withPort(int p) {
         return new RelayConfig(host, p, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files);
     }
 
     public RelayConfig withHost(String h) {
         return new RelayConfig(h, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files);
     }
 
     public RelayConfig withHeartbeat(int hbSec) {
         return new RelayConfig(host, port, dataDir, hbSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files);
     }
 
     public RelayConfig withLongPoll(int pollSec, int ttlSec) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, pollSec, ttlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files);
     }
 
     public RelayConfig withRateLimit(double perSec, int burst) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, perSec, burst,
-                tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec);
+                tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files);
+    }
+
+    public RelayConfig withFiles(FilesConfig f) {
+        return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, f);
     }
 
     public RelayConfig withQueueTick(long ms) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, ms, recallWindowSec);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, ms, recallWindowSec, files);
     }
 
     public RelayConfig withRecallWindow(int sec) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, sec);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, sec, files);
     }
 
     public RelayConfig withPasswordIterations(int iterations) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, iterations, queueTickMs, recallWindowSec);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, iterations, queueTickMs, recallWindowSec, files);
     }
 }

@@ -407,6 +407,9 @@ public final class ClientSession {
         if (tooLong(f.body(), f.cid())) {
             return;
         }
+        if (f.file() != null && !fileAllowed(f.file(), f.cid())) {
+            return;
+        }
         if (agent != null && f.conv() == null) {
             error(ErrorCode.BAD_FRAME, "an agent's send names its conversation", f.cid());
             return;
@@ -691,6 +694,27 @@ public final class ClientSession {
             }
         }
         delivered.merge(conv, from, Math::max);
+    }
+
+    /**
+     * A file reference must name a key of this relay's storage; a visitor's, one it uploaded itself
+     * (else it could send, and then download, anyone's file); declared size and type within limits.
+     */
+    private boolean fileAllowed(Frame.FileRef file, String cid) {
+        if (!hub.files.isValidKey(file.key())
+                || (agent == null && !file.key().startsWith(hub.files.visitorPrefix(site.key(), visitorId)))) {
+            error(ErrorCode.NOT_ALLOWED, "file.key is not one of your uploads", cid);
+            return false;
+        }
+        if (file.size() != null && file.size() > hub.files.config().maxBytes()) {
+            error(ErrorCode.TOO_LARGE, "file above " + hub.files.config().maxBytes() + " bytes", cid);
+            return false;
+        }
+        if (file.mime() != null && !hub.files.config().allows(file.mime())) {
+            error(ErrorCode.BAD_FRAME, "file type " + file.mime() + " is not allowed", cid);
+            return false;
+        }
+        return true;
     }
 
     private boolean validCid(String cid) {

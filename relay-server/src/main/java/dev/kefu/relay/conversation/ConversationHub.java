@@ -9,6 +9,7 @@ import dev.kefu.protocol.FrameCodec;
 import dev.kefu.protocol.Role;
 import dev.kefu.relay.auth.AuthService;
 import dev.kefu.relay.config.RelayConfig;
+import dev.kefu.relay.files.FileService;
 import dev.kefu.relay.queue.Assigner;
 import dev.kefu.relay.queue.Desk;
 import dev.kefu.relay.queue.ServiceState;
@@ -73,8 +74,11 @@ public final class ConversationHub implements Desk, AutoCloseable {
     private final Counter framesIn;
     private final AtomicInteger sessionSeq = new AtomicInteger();
 
+    final FileService files;
+
     public ConversationHub(RelayConfig config, MessageStore store, AuthService auth, AccountStore accounts,
-                           DeskStore desk, VisitorTracker tracker, MeterRegistry meters) {
+                           DeskStore desk, VisitorTracker tracker, MeterRegistry meters, FileService files) {
+        this.files = files;
         this.config = config;
         this.store = store;
         this.auth = auth;

@@ -42,6 +42,8 @@ final class LongPollHandler implements AutoCloseable {
     private final ConversationHub hub;
     private final RelayConfig config;
     private final Map<String, LongPollSession> sessions = new ConcurrentHashMap<>();
+    /** Set by {@link #close()}: opens are refused with server_busy so none is left unanswered. */
+    private volatile boolean closing;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "kefu-longpoll");
         t.setDaemon(true);
@@ -67,6 +69,11 @@ final class LongPollHandler implements AutoCloseable {
     }
 
     void open(Request request, Response response, Callback callback) {
+        if (closing) {
+            Http.allowOrigin(request, response);
+            Http.frameError(response, ErrorCode.SERVER_BUSY, "relay restarting; open again shortly", callback);
+            return;
+        }
         Content.Source.asByteArrayAsync(request, Limits.MAX_FRAME_BYTES + 1).whenComplete((bytes, ex) -> {
             if (ex != null || bytes.length > Limits.MAX_FRAME_BYTES) {
                 Http.frameError(response, ErrorCode.TOO_LARGE, "hello above " + Limits.MAX_FRAME_BYTES + " bytes", callback);
@@ -210,6 +217,7 @@ final class LongPollHandler implements AutoCloseable {
     /** Ends every session (relay shutdown): parked polls are answered. */
     @Override
     public void close() {
+        closing = true;
         timer.shutdownNow();
         for (LongPollSession lp : sessions.values()) {
             lp.close(CloseCodes.SERVICE_RESTART, "relay restarting");

@@ -9,6 +9,9 @@ import dev.kefu.relay.config.RelayConfig;
 import dev.kefu.relay.conversation.ConversationHub;
 import dev.kefu.relay.desk.DeskService;
 import dev.kefu.relay.desk.Statistics;
+import dev.kefu.relay.files.FileService;
+import dev.kefu.relay.store.DeskStore;
+import dev.kefu.relay.store.FileStore;
 import dev.kefu.relay.store.MessageStore;
 import dev.kefu.relay.ops.Operations;
 import dev.kefu.relay.store.AgentRecord;
@@ -42,13 +45,18 @@ public final class RelayHandler extends Handler.Abstract implements AutoCloseabl
     private final ApiHandler api;
     private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
 
+    private final FilesHandler files;
+
     public RelayHandler(ConversationHub hub, RelayConfig config, AuthService auth, Operations ops,
-                        ExecutorService workers, DeskService desk, Statistics statistics, MessageStore store) {
+                        ExecutorService workers, DeskService desk, Statistics statistics, MessageStore store,
+                        FileService fileService, DeskStore deskStore, FileStore fileStore) {
         this.longPoll = new LongPollHandler(hub, config);
         this.auth = auth;
         this.ops = ops;
         this.workers = workers;
         this.api = new ApiHandler(auth, desk, statistics, store, hub, workers);
+        this.files = new FilesHandler(fileService, auth, deskStore, fileStore, store, workers,
+                FilesHandler.tempDir(config.dataDir()));
     }
 
     public int longPollSessions() {
@@ -84,6 +92,10 @@ public final class RelayHandler extends Handler.Abstract implements AutoCloseabl
             case "/demo", "/demo.html", "/" -> resource(request, response, callback, "kefu/widget/demo.html",
                     "text/html; charset=utf-8");
             default -> {
+                if ((path.startsWith("/api/files/") || path.startsWith("/files/"))
+                        && files.handle(path, request, response, callback)) {
+                    return true;
+                }
                 if (path.startsWith("/api/")) {
                     api.handle(path, request, response, callback);
                 } else {
