@@ -425,8 +425,9 @@ public final class ClientSession {
         }
         String newStatus = ConvStatus.WAITING;
         String welcome = null;
-        if (agent == null) {
-            site = hub.accounts.site(site.key()).orElse(site); // settings may have changed since hello
+        if (agent == null && f.conv() == null) {
+            // this send may open a conversation: take the site's settings as they are now
+            site = hub.accounts.site(site.key()).orElse(site);
             newStatus = hub.assigner.service(site).online() ? ConvStatus.WAITING : ConvStatus.OFFLINE;
             welcome = site.welcome();
         }
