@@ -1,7 +1,8 @@
 'use strict';
 // Just enough of a browser to run widget.js under Node, with no dependencies: a DOM with an
 // open shadow root, localStorage shared between "tabs", a WebSocket and an XMLHttpRequest the
-// test drives by hand, and a clock the test advances. Not a general-purpose DOM.
+// test drives by hand (FormData bodies and upload progress included), window.open, and a clock
+// the test advances. Not a general-purpose DOM.
 
 const vm = require('node:vm');
 const fs = require('node:fs');
@@ -145,6 +146,9 @@ class FakeElement extends FakeNode {
     return root;
   }
   focus() {}
+  click() {
+    this.dispatch('click');
+  }
   hook() {
     return this.getAttribute('data-kefu');
   }
@@ -234,6 +238,7 @@ function boot(options = {}) {
   const doc = new FakeDocument();
   const sockets = [];
   const xhrs = [];
+  const opened = [];
   const script = new FakeElement('script');
   script.src = 'https://relay.test/widget.js';
   const attrs = Object.assign({ 'data-site': 'demo', 'data-lang': 'zh' }, options.attrs || {});
@@ -260,6 +265,7 @@ function boot(options = {}) {
         this.status = 0;
         this.responseText = '';
         this.headers = {};
+        this.upload = {};
         xhrs.push(this);
       }
       open(method, url) {
@@ -272,14 +278,17 @@ function boot(options = {}) {
       }
       send(body) {
         this.body = body;
-        this.sentBody = body == null ? null : JSON.parse(body);
+        this.sentBody = typeof body === 'string' ? JSON.parse(body) : body;
+      }
+      progress(loaded, total) {
+        this.upload.onprogress({ lengthComputable: true, loaded, total });
       }
       abort() {
         this.aborted = true;
         this.finish(0, '');
       }
       respond(status, json) {
-        this.finish(status, JSON.stringify(json));
+        this.finish(status, typeof json === 'string' ? json : JSON.stringify(json));
       }
       finish(status, text) {
         if (this.readyState === 4) return;
@@ -288,6 +297,20 @@ function boot(options = {}) {
         this.readyState = 4;
         if (this.onreadystatechange) this.onreadystatechange();
       }
+    },
+    // FormData keeps its entries in order, as the multipart body would list them.
+    FormData: class FakeFormData {
+      constructor() {
+        this.entries = [];
+      }
+      append(name, value) {
+        this.entries.push([name, value]);
+      }
+    },
+    open(url, target) {
+      const w = { url, target, opener: 'the page', location: { href: url }, closed: false, close() { this.closed = true; } };
+      opened.push(w);
+      return w;
     },
     addEventListener(type, fn) {
       (windowListeners[type] = windowListeners[type] || []).push(fn);
@@ -342,7 +365,7 @@ function boot(options = {}) {
   const host = doc.body.childNodes.find((n) => n.id === 'kefu-widget');
   const root = host && host.shadowRoot;
   const tab = {
-    win, doc, clock, sockets, xhrs, storage: shared, host, root,
+    win, doc, clock, sockets, xhrs, opened, storage: shared, host, root,
     kefu: (...args) => win.Kefu(...args),
     state: () => JSON.parse(JSON.stringify(win.Kefu('state'))),
     ws: () => sockets[sockets.length - 1],
@@ -364,6 +387,16 @@ function boot(options = {}) {
     send(text) {
       tab.type(text);
       tab.hook('send').dispatch('click');
+    },
+    // Files chosen in the attach button's file picker.
+    attach(...files) {
+      const picker = tab.hook('picker');
+      picker.files = files;
+      picker.dispatch('change');
+    },
+    // The requests made to a path of the relay or storage, e.g. '/api/files/policy'.
+    requests(part) {
+      return xhrs.filter((x) => x.url.indexOf(part) >= 0);
     },
     // The frames the widget sent on the newest socket, optionally only of one type.
     sent(type) {

@@ -540,3 +540,339 @@ test('englishStrings_whenLangIsEn', () => {
   assert.equal(tab.hook('send').textContent, 'Send');
   assert.match(tab.hook('notice').textContent, /agents may see what you type/);
 });
+
+// ---------------------------------------------------------------- files
+
+const PNG = { name: '截图 1.png', size: 300000, type: 'image/png' };
+
+function policy(extra = {}) {
+  return Object.assign({
+    mode: 'oss', host: 'https://bucket.oss.test', 'x-oss-security-token': 'TOKEN', key: 'kefu/v/demo/VID/',
+    policy: 'UE9MSUNZ', OSSAccessKeyId: 'STS.id', signature: 'SIG', success_action_status: '201',
+    maxSize: 1048576, expiration: '2099-01-01T00:00:00Z', allowedTypes: ['image/*', 'application/pdf']
+  }, extra);
+}
+
+// Attaches file, answers the policy request; returns the upload request.
+function startUpload(tab, file = PNG, answer = policy()) {
+  tab.attach(file);
+  tab.requests('/api/files/policy').pop().respond(200, answer);
+  return tab.requests('bucket.oss.test').pop();
+}
+
+function fileUrlRequest(tab, key) {
+  return tab.requests('/api/files/url?key=' + encodeURIComponent(key)).pop();
+}
+
+test('attach_postsPolicyFormToStorage_thenSendsImageFrameThroughOutbox', () => {
+  const tab = boot({ before: "Kefu('identify',{userId:'42',userHash:'abc'});" });
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.hook('launcher').dispatch('click');
+  tab.attach(PNG);
+
+  const ask = tab.requests('/api/files/policy')[0];
+  assert.equal(ask.url, 'https://relay.test/api/files/policy');
+  assert.match(ask.headers['Content-Type'], /^text\/plain/);
+  assert.deepEqual(ask.sentBody, { site: 'demo', visitor: tab.state().visitorId, userId: '42', userHash: 'abc' });
+  assert.deepEqual(tab.messages().map((m) => [m.state, m.text]), [['uploading', '[图片] 截图 1.png']]);
+  ask.respond(200, policy());
+
+  const up = tab.requests('bucket.oss.test')[0];
+  assert.equal(up.method, 'POST');
+  const names = up.sentBody.entries.map((e) => e[0]);
+  assert.deepEqual(names, ['x-oss-security-token', 'key', 'policy', 'OSSAccessKeyId', 'signature', 'success_action_status', 'file']);
+  const key = up.sentBody.entries[1][1];
+  assert.match(key, /^kefu\/v\/demo\/VID\/[A-Za-z0-9_-]{12}\/截图 1\.png$/);
+  assert.equal(up.sentBody.entries[6][1], PNG);
+  assert.equal(tab.sent('send').length, 0, 'nothing sent before the upload finished');
+
+  up.progress(150000, 300000);
+  const bar = tab.messages()[0].node.all((e) => e.hook() === 'progress')[0];
+  assert.equal(bar.getAttribute('aria-valuenow'), '49');
+  assert.equal(bar.hidden(), false);
+
+  up.respond(201, '<PostResponse><Key>k</Key></PostResponse>');
+  const send = tab.sent('send')[0];
+  assert.deepEqual(send, { type: 'send', cid: send.cid, kind: 'image', file: { key, name: '截图 1.png', size: 300000, mime: 'image/png' }, conv: 'k1' });
+  assert.equal(tab.messages()[0].state, 'pending');
+  assert.equal(bar.hidden(), true);
+
+  ackLastSend(tab, 'k1', 1);
+  assert.equal(tab.messages()[0].state, 'sent');
+  assert.equal(tab.state().outbox, 0);
+});
+
+test('ownImage_previewLoadsFromSignedUrl_setAsProperty', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.hook('launcher').dispatch('click');
+  const up = startUpload(tab);
+  const key = up.sentBody.entries[1][1];
+  up.respond(201, '');
+
+  const signed = fileUrlRequest(tab, key);
+  assert.equal(signed.url, 'https://relay.test/api/files/url?key=' + encodeURIComponent(key) + '&site=demo&visitor=' + tab.state().visitorId);
+  signed.respond(200, { url: 'https://bucket.oss.test/' + key + '?Signature=x', expiresAt: Date.now() + 900000 });
+  const img = tab.hook('image');
+  assert.equal(img.src, 'https://bucket.oss.test/' + key + '?Signature=x');
+  assert.equal(img.hidden(), true, 'shown once loaded');
+  img.dispatch('load');
+  assert.equal(img.hidden(), false);
+});
+
+test('agentImage_showsPreview_onlyOnceThePanelIsOpen', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  const file = { key: 'kefu/a/ag1/x/图.png', name: '图.png', size: 10, mime: 'image/png' };
+  tab.send('截个图看看？');
+  ackLastSend(tab, 'k1', 1);
+  tab.ws().receive(agentMsg('k1', 2, null, { kind: 'image', file }));
+  assert.equal(tab.messages()[1].text, '[图片] 图.png');
+  assert.equal(tab.requests('/api/files/url').length, 0, 'no URL asked while the panel is closed');
+
+  tab.hook('launcher').dispatch('click');
+  fileUrlRequest(tab, file.key).respond(200, { url: 'http://127.0.0.1:9/files/x.png?sig=s', expiresAt: Date.now() + 900000 });
+  assert.equal(tab.hook('image').src, 'http://127.0.0.1:9/files/x.png?sig=s');
+});
+
+test('signedUrlThatIsNotHttp_isNeverUsed', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.hook('launcher').dispatch('click');
+  tab.ws().receive(agentMsg('k1', 1, null, { kind: 'image', file: { key: 'kefu/a/ag1/x.png', name: 'x.png' } }));
+  fileUrlRequest(tab, 'kefu/a/ag1/x.png').respond(200, { url: 'javascript:alert(1)', expiresAt: Date.now() + 900000 });
+  assert.equal(tab.hook('image').src, undefined);
+});
+
+test('agentFile_isALink_thatOpensAFreshSignedUrlInANewTab', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.hook('launcher').dispatch('click');
+  const file = { key: 'kefu/a/ag1/y/报价单.pdf', name: '报价单.pdf', size: 1572864, mime: 'application/pdf' };
+  tab.ws().receive(agentMsg('k1', 1, null, { kind: 'file', file }));
+  const link = tab.hook('file');
+  assert.equal(link.tagName, 'BUTTON');
+  assert.equal(link.textContent, '[文件] 报价单.pdf (1.5 MB)');
+  assert.equal(tab.requests('/api/files/url').length, 0, 'asked on click only');
+
+  link.click();
+  const w = tab.opened[0];
+  assert.equal(w.opener, null);
+  fileUrlRequest(tab, file.key).respond(200, { url: 'https://bucket.oss.test/y.pdf?Signature=1', expiresAt: Date.now() + 900000 });
+  assert.equal(w.location.href, 'https://bucket.oss.test/y.pdf?Signature=1');
+});
+
+test('tooLargeFile_withKnownLimits_isRefusedWithAHint_beforeAnyRequest', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.hook('launcher').dispatch('click');
+  startUpload(tab).respond(201, ''); // the limits are known from now on
+  const requests = tab.xhrs.length;
+
+  tab.attach({ name: 'big.png', size: 2 * 1048576, type: 'image/png' });
+  assert.equal(tab.xhrs.length, requests);
+  assert.equal(tab.hook('hint').hidden(), false);
+  assert.equal(tab.hook('hint').textContent, 'big.png: 文件太大，最大 1 MB');
+
+  // Several files at once: the refused one is named, the others go.
+  tab.attach({ name: 'setup.exe', size: 10, type: 'application/x-msdownload' }, { name: 'ok.pdf', size: 10, type: 'application/pdf' });
+  assert.equal(tab.requests('/api/files/policy').length, 2);
+  assert.equal(tab.hook('hint').textContent, 'setup.exe: 不支持此文件类型：application/x-msdownload');
+  assert.deepEqual(tab.messages().map((m) => m.text), ['[图片] 截图 1.png', '[文件] ok.pdf (1 KB)']);
+});
+
+test('forbiddenType_onFirstAttach_isRefusedOnceThePolicyTellsTheLimits', () => {
+  const tab = boot({ attrs: { 'data-lang': 'en' } });
+  welcome(tab);
+  tab.attach({ name: 'notes.zip', size: 10, type: 'application/zip' });
+  assert.equal(tab.messages().length, 1);
+  tab.requests('/api/files/policy')[0].respond(200, policy());
+  assert.equal(tab.requests('bucket.oss.test').length, 0);
+  assert.equal(tab.messages().length, 0);
+  assert.equal(tab.state().outbox, 0);
+  assert.equal(tab.hook('hint').textContent, 'notes.zip: File type not allowed: application/zip');
+});
+
+test('ossError_isShownOnTheBubble_andRetryUploadsAgain', () => {
+  const tab = boot();
+  welcome(tab);
+  const up = startUpload(tab);
+  up.respond(403, '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy expired.</Message></Error>');
+  const failed = tab.messages()[0];
+  assert.equal(failed.state, 'failed');
+  const error = failed.node.all((e) => e.hook() === 'error')[0];
+  assert.match(error.textContent, /上传失败: AccessDenied: Invalid according to Policy: Policy expired\./);
+  assert.equal(tab.sent('send').length, 0);
+
+  failed.node.all((e) => e.hook() === 'retry')[0].click();
+  assert.equal(tab.messages()[0].state, 'uploading');
+  tab.requests('/api/files/policy').pop().respond(200, policy());
+  tab.requests('bucket.oss.test').pop().respond(201, '');
+  assert.equal(tab.sent('send').length, 1);
+  assert.equal(tab.sent('send')[0].cid, failed.cid);
+});
+
+test('relayError_isShownOnTheBubble', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.attach(PNG);
+  tab.requests('/api/files/policy')[0].respond(200, policy({ mode: 'local', host: 'https://relay.test/api/files/upload', 'x-oss-security-token': undefined }));
+  const up = tab.requests('/api/files/upload')[0];
+  assert.deepEqual(up.sentBody.entries.map((e) => e[0]), ['key', 'policy', 'OSSAccessKeyId', 'signature', 'success_action_status', 'file']);
+  up.respond(413, { type: 'error', code: 'too_large', message: 'file above 1048576 bytes' });
+  const error = tab.messages()[0].node.all((e) => e.hook() === 'error')[0];
+  assert.match(error.textContent, /上传失败: too_large: file above 1048576 bytes/);
+});
+
+test('fileAttachedOffline_waitsInMemory_andUploadsAfterTheNextWelcome', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.ws().drop();
+  tab.win.navigator.onLine = false;
+  tab.attach(PNG);
+  assert.equal(tab.requests('/api/files/policy').length, 0);
+  assert.deepEqual(tab.messages().map((m) => m.state), ['uploading']);
+
+  tab.win.navigator.onLine = true;
+  tab.win.fire('online');
+  welcome(tab, [{ id: 'k2', lastSeq: 0, status: 'open' }]);
+  tab.requests('/api/files/policy')[0].respond(200, policy());
+  tab.requests('bucket.oss.test')[0].respond(201, '');
+  assert.equal(tab.sent('send')[0].kind, 'image');
+});
+
+test('uploadCutByTheNetwork_startsAgainAfterTheNextWelcome', () => {
+  const tab = boot();
+  welcome(tab);
+  const up = startUpload(tab);
+  tab.win.navigator.onLine = false;
+  up.finish(0, '');
+  assert.equal(tab.messages()[0].state, 'uploading');
+  tab.win.navigator.onLine = true;
+  tab.ws().drop();
+  tab.clock.tick(600);
+  welcome(tab);
+  assert.equal(tab.requests('/api/files/policy').length, 2);
+});
+
+test('uploadThatStalls_fails_withRetry', () => {
+  const tab = boot();
+  welcome(tab);
+  const up = startUpload(tab);
+  up.progress(1000, 300000);
+  tab.clock.tick(40000);
+  tab.ws().receive({ type: 'ping' }); // the relay is there all along
+  tab.clock.tick(19000);
+  assert.equal(up.aborted, undefined);
+  tab.ws().receive({ type: 'ping' });
+  tab.clock.tick(2000);
+  assert.equal(up.aborted, true);
+  assert.equal(tab.messages()[0].state, 'failed');
+  assert.match(tab.messages()[0].node.textContent, /上传失败: 网络错误/);
+});
+
+test('reloadDuringUpload_showsItFailed_withRemoveInsteadOfRetry', () => {
+  const storage = new SharedStorage();
+  const first = boot({ storage });
+  welcome(first);
+  startUpload(first);
+  first.win.fire('pagehide');
+
+  const second = boot({ storage });
+  const shown = second.messages()[0];
+  assert.equal(shown.state, 'failed');
+  assert.match(shown.node.textContent, /页面刷新时上传未完成/);
+  const button = shown.node.all((e) => e.hook() === 'retry')[0];
+  assert.equal(button.textContent, '移除');
+  welcome(second);
+  assert.equal(second.sent('send').length, 0);
+  button.click();
+  assert.equal(second.messages().length, 0);
+  assert.equal(second.state().outbox, 0);
+});
+
+test('fileSendRefused_retrySendsTheSameFileWithANewCid', () => {
+  const tab = boot();
+  welcome(tab);
+  startUpload(tab).respond(201, '');
+  const first = tab.sent('send')[0];
+  tab.ws().receive({ type: 'error', code: 'not_allowed', cid: first.cid });
+  tab.messages()[0].node.all((e) => e.hook() === 'retry')[0].click();
+  const second = tab.sent('send')[1];
+  assert.notEqual(second.cid, first.cid);
+  assert.deepEqual(second.file, first.file);
+  assert.equal(tab.requests('bucket.oss.test').length, 1, 'no second upload');
+});
+
+test('pastedScreenshot_isAttached_butTextPasteStaysText', () => {
+  const tab = boot();
+  welcome(tab);
+  const panel = tab.hook('panel');
+  const image = { name: 'image.png', size: 2000, type: 'image/png' };
+  const withText = tab.hook('input').dispatch('paste', { clipboardData: { files: [image], getData: (t) => (t === 'text/plain' ? 'a table' : '') } });
+  assert.equal(withText.defaultPrevented, false);
+  assert.equal(tab.messages().length, 0);
+
+  const shot = panel.dispatch('paste', { clipboardData: { files: [image], getData: () => '' } });
+  assert.equal(shot.defaultPrevented, true);
+  assert.deepEqual(tab.messages().map((m) => m.text), ['[图片] image.png']);
+});
+
+test('droppedFiles_areAttached_andTheDropZoneIsMarked', () => {
+  const tab = boot();
+  welcome(tab);
+  const root = tab.root.all((e) => /\bkf-root\b/.test(e.className))[0];
+  const dataTransfer = { types: ['Files'], files: [{ name: '合同.pdf', size: 5000, type: 'application/pdf' }] };
+  const over = tab.hook('list').dispatch('dragover', { dataTransfer });
+  assert.equal(over.defaultPrevented, true);
+  assert.match(root.className, /kf-drag/);
+  tab.hook('list').dispatch('drop', { dataTransfer });
+  assert.doesNotMatch(root.className, /kf-drag/);
+  assert.deepEqual(tab.messages().map((m) => m.text), ['[文件] 合同.pdf (5 KB)']);
+
+  const text = tab.hook('list').dispatch('dragover', { dataTransfer: { types: ['text/plain'] } });
+  assert.equal(text.defaultPrevented, false);
+});
+
+test('keyName_isSanitised', () => {
+  const tab = boot();
+  welcome(tab);
+  const up = startUpload(tab, { name: '../a/b\\c${filename}?.png', size: 10, type: 'image/png' });
+  assert.match(up.sentBody.entries[1][1], /^kefu\/v\/demo\/VID\/[A-Za-z0-9_-]{12}\/\._a_b_c_filename_\.png$/);
+});
+
+test('anotherPagesUpload_isShownUploading_untilAnHourOld', () => {
+  const storage = new SharedStorage();
+  const entry = { cid: 'c-other', kind: 'image', name: 'a.png', size: 5, mime: 'image/png', tab: 'gone', state: 'uploading' };
+  storage.data.set('kefu:demo:outbox', JSON.stringify([Object.assign({}, entry, { ts: Date.now() - 60000 })]));
+  assert.equal(boot({ storage }).messages()[0].state, 'uploading');
+
+  storage.data.set('kefu:demo:outbox', JSON.stringify([Object.assign({}, entry, { ts: Date.now() - 3700000 })]));
+  const shown = boot({ storage }).messages()[0];
+  assert.equal(shown.state, 'failed');
+  assert.equal(shown.node.all((e) => e.hook() === 'retry')[0].textContent, '移除');
+});
+
+test('fileAttachedDuringAShortOutage_uploadsOnTheOnlineEvent_evenIfTheSocketLived', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.win.navigator.onLine = false;
+  tab.attach(PNG);
+  assert.equal(tab.requests('/api/files/policy').length, 0);
+  tab.win.navigator.onLine = true;
+  tab.win.fire('online');
+  assert.equal(tab.sockets.length, 1, 'same socket');
+  tab.requests('/api/files/policy')[0].respond(200, policy());
+  tab.requests('bucket.oss.test')[0].respond(201, '');
+  assert.equal(tab.sent('send')[0].kind, 'image');
+});
+
+test('paperclip_opensTheFilePicker', () => {
+  const tab = boot();
+  let opened = 0;
+  tab.hook('picker').addEventListener('click', () => { opened++; });
+  tab.hook('attach').click();
+  assert.equal(opened, 1);
+  assert.equal(tab.hook('picker').type, 'file');
+  assert.equal(tab.hook('picker').multiple, true);
+});

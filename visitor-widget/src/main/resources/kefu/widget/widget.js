@@ -7,7 +7,9 @@
  *   transports  - WebSocket, and HTTP long-polling as the fallback; both speak PROTOCOL.md frames
  *   connection  - hello/welcome, reconnect with backoff and jitter, WebSocket -> long-poll switch
  *   frames      - what each relay frame does to the model
- *   view        - launcher, panel, message bubbles (network text only via textContent)
+ *   files       - images and files: PostObject upload straight to storage, signed download URLs
+ *   view        - launcher, panel, message bubbles (network text only via textContent; images
+ *                 only as <img> elements whose src is a signed URL from the relay)
  *   api         - the global Kefu(...) function and its queued calls
  */
 (function (window, document) {
@@ -103,6 +105,15 @@
       tooLong: '消息太长（最多 5000 字）',
       image: '[图片]',
       file: '[文件]',
+      attach: '发送图片或文件',
+      uploading: '上传中',
+      uploadFailed: '上传失败',
+      lost: '页面刷新时上传未完成，请重新选择文件',
+      remove: '移除',
+      network: '网络错误',
+      tooBig: '文件太大，最大 ',
+      badType: '不支持此文件类型：',
+      emptyFile: '文件是空的',
       errors: {
         too_large: '消息太长',
         not_allowed: '不允许发送',
@@ -135,6 +146,15 @@
       tooLong: 'Message too long (at most 5000 characters)',
       image: '[Image]',
       file: '[File]',
+      attach: 'Send an image or file',
+      uploading: 'Uploading',
+      uploadFailed: 'Upload failed',
+      lost: 'The page was reloaded before the upload finished; attach the file again',
+      remove: 'Remove',
+      network: 'network error',
+      tooBig: 'File too large; the limit is ',
+      badType: 'File type not allowed: ',
+      emptyFile: 'The file is empty',
       errors: {
         too_large: 'Message too long',
         not_allowed: 'Not allowed',
@@ -208,7 +228,9 @@
   var dropSignedIdentity = false; // set after bad_identity: retry once as an anonymous visitor
   var convs = [];                 // [{id, status, at, agentName}] oldest first
   var hist = {};                  // conv id -> {c: contiguous seq, m: [msg...] sorted by seq}
-  var outbox = [];                // [{cid, body, ts, tab, state: pending|failed, reason, why}]
+  // [{cid, body, ts, tab, state: uploading|pending|failed, reason, why}]; an image or file also has
+  // kind, name, size, mime, and file {key, name, size, mime} once uploaded (see "files").
+  var outbox = [];
   var reads = {};                 // conv id -> {me: seq I have seen, agent: seq an agent has seen}
   loadModel();
 
@@ -506,29 +528,12 @@
     }
 
     function request(method, path, body, timeoutMs, done) {
-      var x = new XMLHttpRequest();
-      var finished = false;
-      function finish(status) {
-        if (finished) return;
-        finished = true;
+      var x = httpJson(method, cfg.relay + path, body, timeoutMs, function (status, json) {
         var at = pending.indexOf(x);
         if (at >= 0) pending.splice(at, 1);
-        var json = null;
-        try {
-          json = JSON.parse(x.responseText);
-        } catch (e) { /* empty or not JSON */ }
         done(status, json);
-      }
-      x.open(method, cfg.relay + path, true);
-      x.timeout = timeoutMs;
-      x.onreadystatechange = function () {
-        if (x.readyState === 4) finish(x.status);
-      };
-      x.ontimeout = function () { finish(0); };
-      // text/plain keeps the request "simple": no CORS preflight round trip.
-      if (body != null) x.setRequestHeader('Content-Type', 'text/plain;charset=UTF-8');
+      });
       pending.push(x);
-      x.send(body == null ? null : JSON.stringify(body));
     }
 
     t.send = function (frame) {
@@ -551,6 +556,31 @@
     };
     t.probe = function () {};
     return t;
+  }
+
+  // One JSON request to the relay; done(status, json or null, xhr) once (status 0: no answer).
+  function httpJson(method, url, body, timeoutMs, done) {
+    var x = new XMLHttpRequest();
+    var finished = false;
+    function finish(status) {
+      if (finished) return;
+      finished = true;
+      var json = null;
+      try {
+        json = JSON.parse(x.responseText);
+      } catch (e) { /* empty or not JSON */ }
+      done(status, json, x);
+    }
+    x.open(method, url, true);
+    x.timeout = timeoutMs;
+    x.onreadystatechange = function () {
+      if (x.readyState === 4) finish(x.status);
+    };
+    x.ontimeout = function () { finish(0); };
+    // text/plain keeps the request "simple": no CORS preflight round trip.
+    if (body != null) x.setRequestHeader('Content-Type', 'text/plain;charset=UTF-8');
+    x.send(body == null ? null : JSON.stringify(body));
+    return x;
   }
 
   function firstErrorCode(body) {
@@ -664,6 +694,7 @@
   window.addEventListener('online', function () {
     if (connected) transport.probe();
     else if (!stoppedFor) reconnectNow();
+    resumeUploads(); // a socket may well have outlived a short outage: no welcome to wait for
   });
   window.addEventListener('offline', renderStatus);
 
@@ -705,6 +736,7 @@
     reconcileConversations(f.conversations || [], t.resumeSent || {});
     sendPageView();
     flushOutbox();
+    resumeUploads();
     markRead();
     renderAll();
   }
@@ -733,8 +765,8 @@
     var entry = removeOutbox(f.cid);
     if (!entry) return; // another tab's entry, or handled already: its msg frame brings it
     takeMessages([{
-      conv: f.conv, seq: f.seq, cid: f.cid, kind: 'text', body: entry.body, ts: f.ts || Date.now(),
-      from: { role: 'visitor', id: visitorId }
+      conv: f.conv, seq: f.seq, cid: f.cid, kind: entry.kind || 'text', body: entry.body, file: entry.file,
+      ts: f.ts || Date.now(), from: { role: 'visitor', id: visitorId }
     }], false);
   }
 
@@ -766,7 +798,7 @@
   }
 
   function publicMessage(m) {
-    return { conv: m.conv, seq: m.seq, cid: m.cid, from: m.from, kind: m.kind, body: m.body, ts: m.ts };
+    return { conv: m.conv, seq: m.seq, cid: m.cid, from: m.from, kind: m.kind, body: m.body, file: m.file, ts: m.ts };
   }
 
   function onMsgs(f) {
@@ -893,7 +925,9 @@
 
   function sendEntry(entry) {
     if (!connected) return;
-    var frame = { type: 'send', cid: entry.cid, kind: 'text', body: entry.body };
+    var frame = { type: 'send', cid: entry.cid, kind: entry.kind || 'text' };
+    if (entry.file) frame.file = entry.file;
+    else frame.body = entry.body;
     var conv = currentConv();
     if (conv) frame.conv = conv.id;
     sentTo[entry.cid] = frame.conv;
@@ -933,14 +967,36 @@
     renderAll(true);
   }
 
-  // Retry of a refused message: a new send with a new cid, since the old cid was refused.
+  // Retry of a refused message: a new send with a new cid, since the old cid was refused. A failed
+  // upload starts again if this page still holds the file, and is removed otherwise.
   function retryFailed(cid) {
-    var old = removeOutbox(cid);
+    var old = findOutbox(cid);
+    if (old && old.kind && !old.file) {
+      if (ups[cid]) upload(cid);
+      else removeOutbox(cid);
+      return renderAll();
+    }
+    old = removeOutbox(cid);
     if (!old) return;
-    var entry = { cid: newCid(), body: old.body, ts: Date.now(), tab: TAB, state: 'pending' };
+    var entry = {
+      cid: newCid(), kind: old.kind, name: old.name, size: old.size, mime: old.mime, file: old.file,
+      body: old.body, ts: Date.now(), tab: TAB, state: 'pending'
+    };
     updateOutbox(function (list) { list.push(entry); });
     sendEntry(entry);
     renderAll(true);
+  }
+
+  // Sets fields of the outbox entry cid (in storage too); returns the entry, or null if it is gone.
+  function patchOutbox(cid, fields) {
+    return updateOutbox(function (list) {
+      for (var i = 0; i < list.length; i++) {
+        if (list[i].cid !== cid) continue;
+        for (var k in fields) if (fields.hasOwnProperty(k)) list[i][k] = fields[k];
+        return list[i];
+      }
+      return null;
+    });
   }
 
   function codePoints(s) {
@@ -991,6 +1047,232 @@
   function hasAgentMessageAbove(h, seq) {
     for (var i = h.m.length - 1; i >= 0 && h.m[i].seq > seq; i--) if (!fromVisitor(h.m[i])) return true;
     return false;
+  }
+
+  // ---------------------------------------------------------------- files
+  // An image or file goes from the browser straight to storage (OSS, or the relay itself in local
+  // mode) as a PostObject form described by POST /api/files/policy; only then does its message go
+  // through the outbox like text. The bytes live in this page's memory only: offline, the upload
+  // waits for the network (online event) or the relay (welcome) to come back; after a reload it
+  // cannot be resumed and shows as failed.
+
+  var FILE_KINDS = { image: true, file: true };
+  var NOT_FORM = { mode: true, host: true, maxSize: true, expiration: true, allowedTypes: true };
+  var UPLOAD_STALL = 60000;  // ms without upload progress before an upload counts as failed
+  var LOST_AFTER = 3600000;  // ms after which another page's unfinished upload counts as lost
+  var ups = {};              // cid -> {file, xhr, pct}: the uploads this page holds the bytes of
+  var urls = {};             // file key -> {url, exp} signed download URL, or {wait: [fn]} while asked
+
+  function attachFiles(list) {
+    showHint('');
+    for (var i = 0; list && i < list.length; i++) attachFile(list[i]);
+  }
+
+  function attachFile(file) {
+    var why = checkFile(file, store.get('limits', null));
+    if (why) return showHint(why);
+    var mime = file.type || 'application/octet-stream';
+    var entry = {
+      cid: newCid(), kind: /^image\//i.test(mime) ? 'image' : 'file', name: String(file.name || 'file'),
+      size: file.size, mime: mime, ts: Date.now(), tab: TAB, state: 'uploading'
+    };
+    ups[entry.cid] = { file: file, pct: 0 };
+    updateOutbox(function (list) { list.push(entry); });
+    renderAll(true);
+    if (navigator.onLine !== false) upload(entry.cid);
+  }
+
+  // Why the file cannot be sent, or '' if it can. limits is the last policy's, null before any.
+  function checkFile(file, limits) {
+    var type = file.type || 'application/octet-stream';
+    var why = !(file.size > 0) ? T.emptyFile
+        : !limits ? ''
+        : file.size > limits.max ? T.tooBig + formatSize(limits.max)
+        : !typeAllowed(type, limits.types) ? T.badType + type : '';
+    return why && file.name + ': ' + why;
+  }
+
+  // As the relay matches: exact types, or "type/*".
+  function typeAllowed(mime, types) {
+    if (!types || !types.length) return true;
+    var m = mime.toLowerCase().split(';')[0];
+    for (var i = 0; i < types.length; i++) {
+      var t = String(types[i]).toLowerCase();
+      if (t.charAt(t.length - 1) === '*' ? m.indexOf(t.slice(0, -1)) === 0 : m === t) return true;
+    }
+    return false;
+  }
+
+  function formatSize(n) {
+    var mb = n / 1048576;
+    return mb >= 1 ? (n % 1048576 ? mb.toFixed(1) : mb) + ' MB' : Math.max(1, Math.round(n / 1024)) + ' KB';
+  }
+
+  function upload(cid) {
+    var up = ups[cid];
+    if (!up || up.xhr) return;
+    patchOutbox(cid, { state: 'uploading', lost: false });
+    showProgress(cid, 0);
+    var ask = { site: cfg.site, visitor: visitorId };
+    if (identity.userId && !dropSignedIdentity) {
+      ask.userId = identity.userId;
+      ask.userHash = identity.userHash;
+    }
+    up.xhr = httpJson('POST', cfg.relay + '/api/files/policy', ask, LP_SEND_TIMEOUT, function (status, policy, x) {
+      up.xhr = null;
+      if (status !== 200 || !policy || !policy.host) return uploadFailed(cid, status, x);
+      store.set('limits', { max: policy.maxSize, types: policy.allowedTypes });
+      var why = checkFile(up.file, store.get('limits', null));
+      if (why) {
+        delete ups[cid];
+        removeOutbox(cid);
+        showHint(why);
+        return renderAll();
+      }
+      postForm(cid, up, policy);
+    });
+  }
+
+  function postForm(cid, up, policy) {
+    var key = policy.key + randomString(12) + '/' + safeName(up.file.name);
+    var form = new FormData();
+    for (var f in policy) {
+      if (policy.hasOwnProperty(f) && !NOT_FORM[f] && typeof policy[f] === 'string') {
+        form.append(f, f === 'key' ? key : policy[f]);
+      }
+    }
+    form.append('file', up.file); // last: storage ignores the fields after the file
+    var x = up.xhr = new XMLHttpRequest();
+    var stall = 0;
+    function watch() {
+      clearTimeout(stall);
+      stall = setTimeout(function () { x.abort(); }, UPLOAD_STALL);
+    }
+    x.open('POST', policy.host, true);
+    x.upload.onprogress = function (e) {
+      watch();
+      if (e.lengthComputable && e.total) showProgress(cid, Math.floor(99 * e.loaded / e.total));
+    };
+    x.onreadystatechange = function () {
+      if (x.readyState !== 4) return;
+      clearTimeout(stall);
+      up.xhr = null;
+      if (x.status >= 200 && x.status < 300) uploaded(cid, key);
+      else uploadFailed(cid, x.status, x);
+    };
+    watch();
+    x.send(form);
+  }
+
+  // What OSS and the relay accept as a key's last part: no slashes, control or odd characters.
+  function safeName(name) {
+    var s = String(name).replace(/[\u0000-\u001f\u007f\\\/:*?"<>|#%${}]+/g, '_').replace(/\.\.+/g, '.');
+    return s.slice(-100) || 'file';
+  }
+
+  function uploaded(cid, key) {
+    var up = ups[cid];
+    delete ups[cid];
+    var entry = patchOutbox(cid, {
+      state: 'pending', file: { key: key, name: String(up.file.name), size: up.file.size, mime: up.file.type || 'application/octet-stream' }
+    });
+    if (entry) sendEntry(entry);
+    renderAll();
+  }
+
+  function uploadFailed(cid, status, x) {
+    if (!ups[cid]) return;
+    // No answer while the relay is out of reach too: the next welcome starts the upload again.
+    if (!status && (!connected || navigator.onLine === false)) return showProgress(cid, 0);
+    patchOutbox(cid, { state: 'failed', reason: 'upload', why: storageError(x) || (status ? 'HTTP ' + status : T.network) });
+    renderAll();
+  }
+
+  // OSS answers <Error><Code>..</Code><Message>..</Message></Error>, the relay {code, message}.
+  function storageError(x) {
+    var text = String((x && x.responseText) || '');
+    var code = /<Code>([^<]*)</.exec(text);
+    var message = /<Message>([^<]*)</.exec(text);
+    if (code) return unescapeXml(code[1] + (message ? ': ' + message[1] : ''));
+    var json = null;
+    try {
+      json = JSON.parse(text);
+    } catch (e) { /* not JSON */ }
+    return json && json.code ? json.code + (json.message ? ': ' + json.message : '') : '';
+  }
+
+  function unescapeXml(s) {
+    var named = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+    return s.replace(/&(lt|gt|quot|apos|amp);/g, function (m, n) { return named[n]; });
+  }
+
+  function resumeUploads() {
+    for (var cid in ups) {
+      var e = ups.hasOwnProperty(cid) && !ups[cid].xhr && findOutbox(cid);
+      if (e && e.state === 'uploading') upload(cid);
+    }
+  }
+
+  function showProgress(cid, pct) {
+    if (ups[cid]) ups[cid].pct = pct;
+    var node = nodes['c:' + cid];
+    if (!node || !node.kfBar) return;
+    node.kfFill.style.width = pct + '%';
+    node.kfBar.setAttribute('aria-valuenow', String(pct));
+  }
+
+  // Marks the unfinished uploads that match as failed for good; writes storage only if there were any.
+  function loseUploads(test) {
+    outbox = store.get('outbox', []);
+    var any = false;
+    for (var i = 0; i < outbox.length; i++) {
+      if (outbox[i].state === 'uploading' && test(outbox[i])) {
+        outbox[i].state = 'failed';
+        outbox[i].lost = any = true;
+      }
+    }
+    if (any) store.set('outbox', outbox);
+  }
+
+  // A reload or navigation ends this page's uploads: say so to the next page instead of leaving
+  // them "uploading" for ever.
+  window.addEventListener('pagehide', function () {
+    loseUploads(function (e) { return ups[e.cid]; });
+  });
+
+  // The same for the uploads of a page that vanished without pagehide (a crash), once they are old.
+  function sweepLostUploads() {
+    var now = Date.now();
+    loseUploads(function (e) { return e.tab !== TAB && now - e.ts > LOST_AFTER; });
+  }
+
+  // A signed download URL for key from the relay: done(url), or done(null) if refused. Kept until
+  // a minute before it expires.
+  function fileUrl(key, done) {
+    var c = urls[key];
+    if (c && c.url && c.exp - Date.now() > 60000) return done(c.url);
+    if (c && c.wait) return c.wait.push(done);
+    c = urls[key] = { wait: [done] };
+    var q = '?key=' + encodeURIComponent(key) + '&site=' + encodeURIComponent(cfg.site) + '&visitor=' + encodeURIComponent(visitorId);
+    httpJson('GET', cfg.relay + '/api/files/url' + q, null, LP_SEND_TIMEOUT, function (status, json) {
+      // Only http(s): the URL is about to become an image source or a window's location.
+      var url = status === 200 && json && /^https?:\/\//i.test(json.url) ? json.url : null;
+      urls[key] = url ? { url: url, exp: json.expiresAt || 0 } : null;
+      for (var i = 0; i < c.wait.length; i++) c.wait[i](url);
+    });
+  }
+
+  // Opens a file in a new tab. The tab is opened during the click, so that popup blockers let it
+  // through, and pointed at the signed URL once the relay has given one.
+  function openFile(key) {
+    var w = window.open('', '_blank');
+    try {
+      w.opener = null;
+    } catch (e) { /* blocked: no window */ }
+    fileUrl(key, function (url) {
+      if (w && url) w.location.href = url;
+      else if (w) w.close();
+    });
   }
 
   // ---------------------------------------------------------------- page tracking
@@ -1114,6 +1396,17 @@
     '.kf-foot{display:flex;align-items:flex-end;padding:10px;border-top:1px solid #e3e5e8;background:#fff}',
     '.kf-input{flex:1;min-height:38px;max-height:120px;margin-right:8px;padding:8px 10px;border:1px solid #d0d7de;border-radius:8px;resize:none;outline:0;font:inherit;color:inherit;background:#fff}',
     '.kf-input:focus{border-color:#1f6feb;border-color:var(--kf-accent)}',
+    '.kf-attach{flex:none;width:38px;height:38px;margin-right:6px;padding:0;border:0;border-radius:8px;background:none;color:#57606a;cursor:pointer;display:flex;align-items:center;justify-content:center}',
+    '.kf-attach:hover{background:#f0f2f5}',
+    '.kf-attach svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}',
+    '.kf-picker{position:absolute;width:1px;height:1px;opacity:0;overflow:hidden;pointer-events:none}',
+    '.kf-drag .kf-list{outline:2px dashed #1f6feb;outline:2px dashed var(--kf-accent);outline-offset:-6px}',
+    '.kf-media{padding:4px}',
+    '.kf-media .kf-cap,.kf-file{display:block;padding:4px 8px}',
+    '.kf-img{display:block;max-width:100%;max-height:240px;border-radius:10px;cursor:zoom-in}',
+    '.kf-file{border:0;background:none;font:inherit;color:inherit;text-align:left;text-decoration:underline;cursor:pointer}',
+    '.kf-bar{height:4px;margin:4px 8px 6px;min-width:140px;border-radius:2px;background:rgba(127,127,127,.35);overflow:hidden}',
+    '.kf-fill{width:0;height:100%;background:currentColor;transition:width .2s}',
     '.kf-send{height:38px;padding:0 14px;border:0;border-radius:8px;background:#1f6feb;background:var(--kf-accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}',
     '@media (max-width:480px){',
     '.kf-panel,.kf-left .kf-panel{top:0;right:0;bottom:0;left:0;width:100%;height:100%;max-height:none;border-radius:0}',
@@ -1124,6 +1417,7 @@
 
   var SVG_NS = 'http://www.w3.org/2000/svg';
   var CHAT_ICON = 'M6 4h12a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3h-7l-5 4v-4.2A3 3 0 0 1 3 15V7a3 3 0 0 1 3-3z';
+  var CLIP_ICON = 'M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5';
 
   var ui = null;
   var panelOpen = false;
@@ -1156,7 +1450,7 @@
     var launcher = el('button', 'kf-launcher', 'launcher');
     launcher.type = 'button';
     launcher.setAttribute('aria-label', T.launcher);
-    launcher.appendChild(chatIcon());
+    launcher.appendChild(icon(CHAT_ICON));
     var badge = el('span', 'kf-badge kf-hide', 'badge');
     launcher.appendChild(badge);
 
@@ -1187,6 +1481,18 @@
     input.setAttribute('aria-label', T.placeholder);
     var send = el('button', 'kf-send', 'send', T.send);
     send.type = 'button';
+    // A visually hidden input rather than display:none, so that tests and assistive tools reach it.
+    var picker = el('input', 'kf-picker', 'picker');
+    picker.type = 'file';
+    picker.multiple = true;
+    picker.tabIndex = -1;
+    var attach = el('button', 'kf-attach' + (window.FormData ? '' : ' kf-hide'), 'attach');
+    attach.type = 'button';
+    attach.title = T.attach;
+    attach.setAttribute('aria-label', T.attach);
+    attach.appendChild(icon(CLIP_ICON));
+    foot.appendChild(attach);
+    foot.appendChild(picker);
     foot.appendChild(input);
     foot.appendChild(send);
 
@@ -1203,7 +1509,7 @@
 
     ui = {
       host: host, wrap: wrap, launcher: launcher, badge: badge, panel: panel, status: status,
-      notice: notice, list: list, typing: typing, hint: hint, input: input,
+      notice: notice, list: list, typing: typing, hint: hint, input: input, attach: attach, picker: picker,
       greeting: el('div', 'kf-sys', 'greeting', T.greeting)
     };
     bindEvents(closeBtn, send);
@@ -1226,12 +1532,12 @@
     (root === host ? document.head || document.documentElement : root).appendChild(style);
   }
 
-  function chatIcon() {
+  function icon(d) {
     var svg = document.createElementNS(SVG_NS, 'svg');
     svg.setAttribute('viewBox', '0 0 24 24');
     svg.setAttribute('aria-hidden', 'true');
     var path = document.createElementNS(SVG_NS, 'path');
-    path.setAttribute('d', CHAT_ICON);
+    path.setAttribute('d', d);
     svg.appendChild(path);
     return svg;
   }
@@ -1266,6 +1572,32 @@
         retryFailed(target.getAttribute('data-for'));
       }
     });
+    ui.attach.addEventListener('click', function () { ui.picker.click(); });
+    ui.picker.addEventListener('change', function () {
+      attachFiles(ui.picker.files);
+      ui.picker.value = ''; // choosing the same file again fires change again
+    });
+    // Screenshots pasted from the clipboard; text pasted from office apps often comes with an
+    // image of itself, so anything that has text stays a text paste.
+    ui.panel.addEventListener('paste', function (e) {
+      var data = e.clipboardData;
+      if (!data || !data.files || !data.files.length || data.getData('text/plain')) return;
+      e.preventDefault();
+      attachFiles(data.files);
+    });
+    ui.panel.addEventListener('dragover', function (e) {
+      if (!draggingFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+      ui.wrap.className = ui.wrap.className.replace(/ kf-drag/g, '') + ' kf-drag';
+    });
+    ui.panel.addEventListener('dragleave', endDrag);
+    ui.panel.addEventListener('drop', function (e) {
+      endDrag();
+      if (!draggingFiles(e)) return;
+      e.preventDefault();
+      attachFiles(e.dataTransfer.files);
+    });
     document.addEventListener('pointerdown', unlockAudio, true);
     document.addEventListener('keydown', unlockAudio, true);
     document.addEventListener('visibilitychange', function () {
@@ -1274,6 +1606,16 @@
       renderBadge();
       if (!transport && !stoppedFor) connect(); // timers are slowed in background tabs
     });
+  }
+
+  function draggingFiles(e) {
+    var types = (e.dataTransfer && e.dataTransfer.types) || [];
+    for (var i = 0; i < types.length; i++) if (types[i] === 'Files') return true;
+    return false;
+  }
+
+  function endDrag() {
+    ui.wrap.className = ui.wrap.className.replace(/ kf-drag/g, '');
   }
 
   function openPanel(byUser) {
@@ -1391,22 +1733,25 @@
       mine: mine,
       state: mine && m.seq <= agentRead ? 'read' : 'sent',
       cid: m.cid, seq: m.seq, ts: m.ts, name: mine ? '' : m.from.name,
-      text: displayText(m)
+      kind: m.kind, file: m.file, text: displayText(m)
     };
   }
 
   function outboxItem(e) {
+    var lost = e.lost && !ups[e.cid]; // the bytes went with an earlier page: nothing to retry
     return {
-      key: 'c:' + e.cid, mine: true, state: e.state, cid: e.cid, ts: e.ts, text: e.body,
-      reason: e.state === 'failed' ? T.errors[e.reason] || e.why || e.reason : '', why: e.why
+      key: 'c:' + e.cid, mine: true, state: e.state, cid: e.cid, ts: e.ts, kind: e.kind, file: e.file,
+      text: e.kind ? displayText({ kind: e.kind, file: { name: e.name, size: e.size } }) : e.body,
+      reason: e.state !== 'failed' ? '' : lost ? T.lost : e.reason === 'upload' ? T.uploadFailed + ': ' + e.why
+          : T.failed + (e.reason ? ': ' + (T.errors[e.reason] || e.why || e.reason) : ''),
+      why: e.why, lost: lost
     };
   }
 
   function displayText(m) {
-    if (m.kind === 'image' || m.kind === 'file') {
-      return T[m.kind] + (m.file && m.file.name ? ' ' + m.file.name : '');
-    }
-    return typeof m.body === 'string' ? m.body : '';
+    var f = m.file || {};
+    if (!FILE_KINDS[m.kind]) return typeof m.body === 'string' ? m.body : '';
+    return T[m.kind] + (f.name ? ' ' + f.name : '') + (m.kind === 'file' && f.size > 0 ? ' (' + formatSize(f.size) + ')' : '');
   }
 
   function systemNode(key, text, seen) {
@@ -1426,7 +1771,8 @@
     var node = el('div', 'kf-msg ' + (item.mine ? 'kf-me' : 'kf-them'), 'msg');
     node.setAttribute('data-from', item.mine ? 'visitor' : 'agent');
     var bubble = el('div', 'kf-bubble', 'text');
-    appendLinkified(bubble, item.text);
+    if (FILE_KINDS[item.kind]) buildMedia(node, bubble, item);
+    else appendLinkified(bubble, item.text);
     node.kfMeta = el('div', 'kf-meta');
     node.kfTime = el('span', 'kf-time');
     node.kfState = el('span', 'kf-st', 'state');
@@ -1445,7 +1791,56 @@
     return node;
   }
 
-  var STATE_MARKS = { pending: '\uD83D\uDD53', sent: '\u2713', read: '\u2713\u2713', failed: '!' };
+  // An image shows its name until the picture has loaded; a file is a button that opens it.
+  function buildMedia(node, bubble, item) {
+    bubble.className += ' kf-media';
+    var open = function () {
+      if (node.kfKey) openFile(node.kfKey);
+    };
+    if (item.kind === 'image') {
+      var img = node.kfImg = el('img', 'kf-img kf-hide', 'image');
+      var caption = el('span', 'kf-cap', null, item.text);
+      img.alt = item.text;
+      img.addEventListener('load', function () {
+        var list = ui.list;
+        var nearEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 48;
+        toggle(img, true);
+        toggle(caption, false);
+        if (nearEnd) list.scrollTop = list.scrollHeight;
+      });
+      img.addEventListener('click', open);
+      bubble.appendChild(img);
+      bubble.appendChild(caption);
+    } else {
+      var link = el('button', 'kf-file', 'file', item.text);
+      link.type = 'button';
+      link.addEventListener('click', open);
+      bubble.appendChild(link);
+    }
+    node.kfBar = el('div', 'kf-bar', 'progress');
+    node.kfBar.setAttribute('role', 'progressbar');
+    node.kfFill = el('div', 'kf-fill');
+    node.kfBar.appendChild(node.kfFill);
+    bubble.appendChild(node.kfBar);
+  }
+
+  // The preview of an image asks the relay for a signed URL once the panel is open (not for every
+  // image of the history on every page view).
+  function updateMedia(node, item) {
+    var key = item.file && item.file.key;
+    toggle(node.kfBar, item.state === 'uploading');
+    if (item.state === 'uploading') showProgress(item.cid, ups[item.cid] ? ups[item.cid].pct : 0);
+    if (!key) return;
+    node.kfKey = key;
+    if (!node.kfImg || node.kfAsked || !panelOpen) return;
+    node.kfAsked = true;
+    fileUrl(key, function (url) {
+      if (url) node.kfImg.src = url; // a URL from our relay, set as a property: never markup
+      else node.kfAsked = false;
+    });
+  }
+
+  var STATE_MARKS = { uploading: '\u2191', pending: '\uD83D\uDD53', sent: '\u2713', read: '\u2713\u2713', failed: '!' };
 
   function updateMessage(node, item) {
     node.setAttribute('data-state', item.state);
@@ -1458,10 +1853,12 @@
     var failed = item.state === 'failed';
     toggle(node.kfErr, failed);
     if (failed) {
-      node.kfReason.textContent = T.failed + (item.reason ? ': ' + item.reason : '');
+      node.kfReason.textContent = item.reason;
       node.kfReason.title = item.why || '';
       node.kfRetry.setAttribute('data-for', item.cid);
+      node.kfRetry.textContent = item.lost ? T.remove : T.retry;
     }
+    if (node.kfBar) updateMedia(node, item);
   }
 
   // Plain text plus http(s) links, built node by node: network text never becomes markup.
@@ -1669,6 +2066,7 @@
   }
 
   function start() {
+    sweepLostUploads();
     mount();
     hookHistory();
     if (session.get('open', false)) openPanel(false);

@@ -89,6 +89,13 @@ public final class Browser implements AutoCloseable {
                 "offline", offline, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
     }
 
+    /** Slows uploads (request bodies) to {@code bytesPerSecond}, so that an upload takes a while; {@link #reset()} ends it. */
+    public void throttleUploads(int bytesPerSecond) {
+        driver.executeCdpCommand("Network.enable", Map.of());
+        driver.executeCdpCommand("Network.emulateNetworkConditions", Map.of(
+                "offline", false, "latency", 0, "downloadThroughput", -1, "uploadThroughput", bytesPerSecond));
+    }
+
     /** Emulates a viewport of {@code width} x {@code height} CSS pixels; {@code mobile} also turns on touch. */
     public void emulateViewport(int width, int height, double scale, boolean mobile) {
         driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of(

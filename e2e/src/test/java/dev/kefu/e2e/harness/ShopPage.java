@@ -10,7 +10,7 @@ import java.util.Map;
  * <pre>{@code site.publish("/lp.html", ShopPage.embedding(relay.baseUrl()).withoutWebSocket())}</pre>
  */
 public final class ShopPage {
-    /** The nonce of the page's own inline scripts under {@link #strictCsp()}. */
+    /** The nonce of the page's own inline scripts under {@link #strictCsp}. */
     public static final String NONCE = "e2e-nonce-4f1c";
 
     private final String widgetBase;
@@ -49,14 +49,17 @@ public final class ShopPage {
 
     /**
      * Serves the page under the policy the widget's README asks sites to allow, and nothing more:
-     * no {@code 'unsafe-inline'}, no {@code style-src}. Violations are recorded in
+     * no {@code 'unsafe-inline'}, no {@code style-src}; images and uploads only from the relay and
+     * {@code fileHosts} (an OSS bucket's origin). Violations are recorded in
      * {@code window.cspViolations}; {@code window.evalBlocked} shows the policy is in force.
      */
-    public ShopPage strictCsp() {
+    public ShopPage strictCsp(String... fileHosts) {
         String relayBase = attributes.getOrDefault("relay", widgetBase);
         String relayWs = relayBase.replaceFirst("^http", "ws");
+        String files = fileHosts.length == 0 ? "" : " " + String.join(" ", fileHosts);
         this.csp = "default-src 'self'; script-src 'self' 'nonce-" + NONCE + "' " + widgetBase
-                + "; connect-src 'self' " + relayBase + " " + relayWs;
+                + "; connect-src 'self' " + relayBase + " " + relayWs + files
+                + "; img-src 'self' " + relayBase + files;
         return this;
     }
 

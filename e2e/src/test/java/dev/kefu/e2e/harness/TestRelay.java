@@ -119,6 +119,11 @@ public final class TestRelay implements AutoCloseable {
         return agent(Map.of());
     }
 
+    /** The agent's REST side for files, logged in as {@link #AGENT}. */
+    public AgentFiles agentFiles() throws Exception {
+        return new AgentFiles(baseUrl(), loginToken());
+    }
+
     private String loginToken() throws Exception {
         String body = "{\"username\":\"" + AGENT + "\",\"password\":\"" + PASSWORD + "\"}";
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/api/login"))

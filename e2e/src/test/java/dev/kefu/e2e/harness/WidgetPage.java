@@ -8,6 +8,7 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,6 +128,68 @@ public final class WidgetPage {
         input.sendKeys(text);
         input.sendKeys(Keys.ENTER);
         return this;
+    }
+
+    /** Chooses {@code file} in the panel's file picker (behind the paperclip button), as a user would. */
+    public WidgetPage attach(Path file) {
+        openPanel();
+        find("picker").sendKeys(file.toAbsolutePath().toString());
+        return this;
+    }
+
+    /** The hint above the input (a refused file, a message too long), or "" while it is hidden. */
+    public String hint() {
+        return (String) js("""
+                var hint = document.getElementById('kefu-widget').shadowRoot.querySelector('[data-kefu="hint"]');
+                return hint.classList.contains('kf-hide') ? '' : hint.textContent;
+                """);
+    }
+
+    /** From now on, keeps every value an upload progress bar shows; read them with {@link #progressShown()}. */
+    public WidgetPage recordProgress() {
+        js("""
+                window.kefuProgress = [];
+                new MutationObserver(function (changes) {
+                  changes.forEach(function (c) {
+                    var bar = c.target;
+                    if (!bar.classList.contains('kf-hide')) kefuProgress.push(Number(bar.getAttribute('aria-valuenow')));
+                  });
+                }).observe(document.getElementById('kefu-widget').shadowRoot,
+                           {subtree: true, attributes: true, attributeFilter: ['aria-valuenow']});
+                """);
+        return this;
+    }
+
+    /** The progress values (percent) shown since {@link #recordProgress()}, in order. */
+    @SuppressWarnings("unchecked")
+    public List<Long> progressShown() {
+        return ((List<Object>) js("return window.kefuProgress || [];")).stream()
+                .map(o -> ((Number) o).longValue()).toList();
+    }
+
+    /** An image preview in the list: who sent it, its decoded width (0 until loaded), whether it is shown. */
+    public record Picture(String from, long naturalWidth, boolean shown) {
+        public boolean loaded() {
+            return shown && naturalWidth > 0;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<Picture> pictures() {
+        List<Picture> out = new ArrayList<>();
+        for (Object o : (List<Object>) js("""
+                var root = document.getElementById('kefu-widget').shadowRoot;
+                return Array.prototype.map.call(root.querySelectorAll('[data-kefu="image"]'), function (img) {
+                  var msg = img.closest('[data-kefu="msg"]');
+                  return {from: msg.getAttribute('data-from'), width: img.complete ? img.naturalWidth : 0,
+                          shown: !img.classList.contains('kf-hide') && img.getBoundingClientRect().height > 0};
+                });
+                """)) {
+            Map<String, Object> m = (Map<String, Object>) o;
+            out.add(new Picture((String) m.get("from"), ((Number) m.get("width")).longValue(),
+                    Boolean.TRUE.equals(m.get("shown"))));
+        }
+        return out;
     }
 
     /** An element inside the widget's shadow root by its {@code data-kefu} hook. */
