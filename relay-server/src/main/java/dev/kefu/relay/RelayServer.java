@@ -82,7 +82,7 @@ public final class RelayServer implements AutoCloseable {
         VisitorTracker tracker = new VisitorTracker();
         FileStore fileStore = new FileStore(db);
         FileService files = new FileService(config.files(), config.dataDir(), tokenKey, fileStore, Clock.systemUTC());
-        hub = new ConversationHub(config, store, auth, accounts, deskStore, tracker, meters, files);
+        hub = new ConversationHub(config, store, auth, accounts, deskStore, tracker, meters, files, fileStore);
         DeskService desk = new DeskService(accounts, deskStore, history, hub, tracker, hasher);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);

@@ -702,8 +702,10 @@ public final class ClientSession {
      * (else it could send, and then download, anyone's file); declared size and type within limits.
      */
     private boolean fileAllowed(Frame.FileRef file, String cid) {
-        if (!hub.files.isValidKey(file.key())
-                || (agent == null && !file.key().startsWith(hub.files.visitorPrefix(site.key(), visitorId)))) {
+        boolean mayAttach = hub.files.isValidKey(file.key()) && (agent == null
+                ? file.key().startsWith(hub.files.visitorPrefix(site.key(), visitorId))
+                : agentMayAttach(file.key()));
+        if (!mayAttach) {
             error(ErrorCode.NOT_ALLOWED, "file.key is not one of your uploads", cid);
             return false;
         }
@@ -716,6 +718,27 @@ public final class ClientSession {
             return false;
         }
         return true;
+    }
+
+    /**
+     * An agent attaches its own uploads, visitors' uploads on its sites, files already sent in a
+     * conversation it can see (forwarding), and its quick replies' images; never another site's file.
+     */
+    private boolean agentMayAttach(String key) {
+        if (key.startsWith(hub.files.agentPrefix(agent.id()))) {
+            return true;
+        }
+        String visitorRoot = hub.files.config().prefix() + "/v/";
+        if (key.startsWith(visitorRoot)) {
+            String siteOfKey = key.substring(visitorRoot.length()).split("/", 2)[0];
+            return agent.maySee(siteOfKey);
+        }
+        for (String conv : hub.fileStore.conversationsWith(key)) {
+            if (hub.store.conversation(conv).filter(c -> agent.maySee(c.site())).isPresent()) {
+                return true;
+            }
+        }
+        return hub.desk.quickRepliesFor(agent.id(), agent.sites()).stream().anyMatch(q -> key.equals(q.imageKey()));
     }
 
     private boolean validCid(String cid) {

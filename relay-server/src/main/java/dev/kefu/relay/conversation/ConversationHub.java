@@ -18,6 +18,7 @@ import dev.kefu.relay.store.AgentRecord;
 import dev.kefu.relay.store.AppendResult;
 import dev.kefu.relay.store.Conversation;
 import dev.kefu.relay.store.DeskStore;
+import dev.kefu.relay.store.FileStore;
 import dev.kefu.relay.store.MessageStore;
 import dev.kefu.relay.store.QuickReplyRecord;
 import dev.kefu.relay.store.SiteRecord;
@@ -75,10 +76,13 @@ public final class ConversationHub implements Desk, AutoCloseable {
     private final AtomicInteger sessionSeq = new AtomicInteger();
 
     final FileService files;
+    final FileStore fileStore;
 
     public ConversationHub(RelayConfig config, MessageStore store, AuthService auth, AccountStore accounts,
-                           DeskStore desk, VisitorTracker tracker, MeterRegistry meters, FileService files) {
+                           DeskStore desk, VisitorTracker tracker, MeterRegistry meters, FileService files,
+                           FileStore fileStore) {
         this.files = files;
+        this.fileStore = fileStore;
         this.config = config;
         this.store = store;
         this.auth = auth;

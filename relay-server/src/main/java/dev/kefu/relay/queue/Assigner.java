@@ -90,7 +90,11 @@ public final class Assigner implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
-            log.error("assignment run failed", e);
+            if (thread.isShutdown()) {
+                log.debug("assignment run cut short by shutdown: {}", e.toString());
+            } else {
+                log.error("assignment run failed", e);
+            }
         }
     }
 

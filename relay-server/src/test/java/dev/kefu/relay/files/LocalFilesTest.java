@@ -207,4 +207,33 @@ class LocalFilesTest {
             assertThat(err.get("cid").asText()).isEqualTo("c1");
         }
     }
+
+    @Test
+    void agentLimitedToAnotherSite_cannotAttachThisSitesFiles_butAnAgentOfTheSiteCan() throws Exception {
+        String vid = RelayFixture.newVisitorId();
+        JsonNode policy = policyFor(vid);
+        String key = policy.get("key").asText() + "r1/x.png";
+        assertThat(postForm(policy.get("host").asText(), new Multipart().fields(formFields(policy, key))
+                .file("x.png", "image/png", png(100))).statusCode()).isEqualTo(201);
+        Frame.FileRef ref = new Frame.FileRef(key, "x.png", 100L, "image/png");
+        try (WsClient carol = relay.agent("carol"); WsClient bob = relay.agent("bob"); WsClient visitor = relay.visitor(vid)) {
+            carol.next("welcome");
+            bob.next("welcome");
+            visitor.next("welcome");
+            // carol serves only the "strict" site: give her a conversation there, then try to attach shop's file
+            try (WsClient strictVisitor = WsClient.connect(relay.ws("/ws/visitor"), "https://strict.example")) {
+                strictVisitor.send(new Frame.Hello("visitor", "strict", null,
+                        new Frame.VisitorInfo(RelayFixture.newVisitorId(), null, null, null, null, null), null, null));
+                strictVisitor.next("welcome");
+                strictVisitor.send(new Frame.Send("s1", null, "text", "hi", null));
+                String strictConv = strictVisitor.next("ack").get("conv").asText();
+                carol.send(new Frame.Send("k1", strictConv, "image", null, ref));
+                assertThat(carol.next("error").get("code").asText()).isEqualTo("not_allowed");
+            }
+            visitor.send(new Frame.Send("c1", null, "text", "hello", null));
+            String conv = visitor.next("ack").get("conv").asText();
+            bob.send(new Frame.Send("b1", conv, "image", "is this the one?", ref));
+            assertThat(bob.next("ack").get("seq").asLong()).isEqualTo(2);
+        }
+    }
 }
