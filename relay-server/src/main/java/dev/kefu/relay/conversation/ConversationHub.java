@@ -462,11 +462,11 @@ public final class ConversationHub implements Desk, AutoCloseable {
     /** Tells every client the relay is restarting (they reconnect and resume), then stops the pools. */
     @Override
     public void close() {
-        assigner.close();
         timer.shutdownNow();
         for (ClientSession s : sessions) {
             s.transport().close(CloseCodes.SERVICE_RESTART, "relay restarting");
         }
+        assigner.close();
         workers.shutdown();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);

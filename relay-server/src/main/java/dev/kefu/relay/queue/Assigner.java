@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,8 +60,15 @@ public final class Assigner implements AutoCloseable {
 
     /** Something changed (a conversation, an agent, a site): run soon. */
     public void poke() {
+        if (thread.isShutdown()) {
+            return; // closing: nothing left to assign
+        }
         if (pending.compareAndSet(false, true)) {
-            thread.execute(this::run);
+            try {
+                thread.execute(this::run);
+            } catch (RejectedExecutionException e) {
+                pending.set(false); // closed meanwhile
+            }
         }
     }
 
@@ -173,7 +181,11 @@ public final class Assigner implements AutoCloseable {
 
     /** Forgets the last position told for a conversation, so the next run tells it again (a visitor reconnected). */
     public void retell(String conversationId) {
-        thread.execute(() -> lastPositions.values().forEach(m -> m.remove(conversationId)));
+        try {
+            thread.execute(() -> lastPositions.values().forEach(m -> m.remove(conversationId)));
+        } catch (RejectedExecutionException e) {
+            return; // closing
+        }
         poke();
     }
 
