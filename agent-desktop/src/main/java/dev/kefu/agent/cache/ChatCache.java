@@ -1,0 +1,551 @@
+package dev.kefu.agent.cache;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.kefu.protocol.ConvStatus;
+import dev.kefu.protocol.Frame;
+import dev.kefu.protocol.FrameCodec;
+import dev.kefu.protocol.MessageKind;
+import dev.kefu.protocol.Role;
+
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The agent's local copy of everything it has seen, one SQLite file per relay and account:
+ * conversations, messages, the outbox, visitors and the agents met so far. Every message lands here
+ * before any screen shows it, and the app restarted without network shows it all from here.
+ *
+ * <p>Per conversation it keeps {@code held_seq}, the highest seq below which every message is
+ * cached (the {@code resume} position sent in {@code hello}). An own message goes in as
+ * {@code pending} with an outbox row holding the exact frame to resend; the ack (or the relay's
+ * {@code msg} carrying the same cid, whichever comes first) gives it its seq and empties the outbox
+ * row in the same transaction.
+ *
+ * <p>Thread-safe (every method synchronised on the cache); all methods block on disk, so callers
+ * keep them off the UI thread.
+ */
+public final class ChatCache implements AutoCloseable {
+    private static final List<String> MIGRATIONS = List.of("""
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE conversations (
+              id TEXT PRIMARY KEY,
+              site TEXT,
+              status TEXT NOT NULL,
+              visitor_id TEXT,
+              visitor_name TEXT,
+              agent_id TEXT,
+              agent_name TEXT,
+              last_seq INTEGER NOT NULL DEFAULT 0,
+              created_at INTEGER NOT NULL DEFAULT 0,
+              held_seq INTEGER NOT NULL DEFAULT 0,
+              my_read_seq INTEGER NOT NULL DEFAULT 0,
+              peer_read_seq INTEGER NOT NULL DEFAULT 0,
+              unread INTEGER NOT NULL DEFAULT 0,
+              last_body TEXT,
+              last_from_role TEXT,
+              last_ts INTEGER NOT NULL DEFAULT 0);
+            CREATE INDEX conversations_visitor ON conversations(visitor_id);
+            CREATE TABLE messages (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              conv TEXT,
+              seq INTEGER,
+              cid TEXT,
+              from_role TEXT NOT NULL,
+              from_id TEXT,
+              from_name TEXT,
+              kind TEXT NOT NULL,
+              body TEXT,
+              file_name TEXT,
+              ts INTEGER NOT NULL,
+              state TEXT NOT NULL,
+              error TEXT);
+            CREATE UNIQUE INDEX messages_conv_seq ON messages(conv, seq);
+            CREATE INDEX messages_cid ON messages(cid);
+            CREATE TABLE outbox (
+              cid TEXT PRIMARY KEY,
+              message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+              frame TEXT NOT NULL,
+              created_at INTEGER NOT NULL);
+            CREATE TABLE visitors (
+              id TEXT PRIMARY KEY,
+              site TEXT,
+              name TEXT,
+              attrs_json TEXT,
+              page_url TEXT,
+              page_title TEXT,
+              referrer TEXT,
+              ua TEXT,
+              ip TEXT,
+              pages INTEGER NOT NULL DEFAULT 0,
+              since INTEGER NOT NULL DEFAULT 0,
+              last_seen INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE visitor_pages (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              visitor_id TEXT NOT NULL,
+              url TEXT,
+              title TEXT,
+              ts INTEGER NOT NULL);
+            CREATE INDEX visitor_pages_visitor ON visitor_pages(visitor_id, id);
+            CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT)
+            """);
+
+    private static final String PENDING = "pending";
+    private static final String STORED = "stored";
+    private static final String FAILED = "failed";
+    private static final String MESSAGE_COLUMNS = "m.id, m.conv, m.seq, m.cid, m.from_role, m.from_id, m.from_name, "
+            + "m.kind, m.body, m.file_name, m.ts, m.state, m.error, coalesce(c.peer_read_seq, 0)";
+    private static final String CONVERSATION_COLUMNS = "id, site, status, visitor_id, visitor_name, agent_id, "
+            + "agent_name, last_seq, created_at, held_seq, my_read_seq, peer_read_seq, unread, last_body, "
+            + "last_from_role, last_ts";
+
+    private final Sql sql;
+
+    private ChatCache(Sql sql) {
+        this.sql = sql;
+    }
+
+    public static ChatCache open(Path file) {
+        return new ChatCache(new Sql(SqliteFile.open(file, MIGRATIONS)));
+    }
+
+    /** The cache file of {@code username} on the relay {@code serverKey}, under {@code dataDir}. */
+    public static Path fileFor(Path dataDir, String serverKey, String username) {
+        String user = username.replaceAll("[^A-Za-z0-9._-]", "_");
+        return dataDir.resolve("cache").resolve(serverKey).resolve(user + ".db");
+    }
+
+    /** Runs {@code work} in one transaction (nested calls join the outer one). */
+    public synchronized <T> T inTransaction(Supplier<T> work) {
+        return sql.transaction(work);
+    }
+
+    public synchronized void inTransaction(Runnable work) {
+        sql.transaction(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    // ---- conversations ----
+
+    public synchronized Optional<Conversation> conversation(String id) {
+        return sql.queryOne("SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = ?",
+                ChatCache::conversationRow, id);
+    }
+
+    /** Every cached conversation, newest activity first, at most {@code limit}. */
+    public synchronized List<Conversation> conversations(int limit) {
+        return sql.query("SELECT " + CONVERSATION_COLUMNS + " FROM conversations "
+                + "ORDER BY max(last_ts, created_at) DESC LIMIT ?", ChatCache::conversationRow, limit);
+    }
+
+    /** Earlier (and current) conversations of a visitor, newest first. */
+    public synchronized List<Conversation> conversationsOfVisitor(String visitorId) {
+        return sql.query("SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE visitor_id = ? "
+                + "ORDER BY created_at DESC", ChatCache::conversationRow, visitorId);
+    }
+
+    /** Takes what the relay says of a conversation; names it does not send are kept. Returns the new row. */
+    public synchronized Conversation upsertConversation(Frame.ConvInfo c) {
+        return sql.transaction(() -> {
+            sql.update("""
+                    INSERT INTO conversations(id, site, status, visitor_id, visitor_name, agent_id, agent_name, last_seq, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET
+                      site = coalesce(excluded.site, site),
+                      status = excluded.status,
+                      visitor_id = coalesce(excluded.visitor_id, visitor_id),
+                      visitor_name = coalesce(excluded.visitor_name, visitor_name),
+                      agent_name = CASE WHEN excluded.agent_id IS NULL THEN NULL
+                                        WHEN excluded.agent_name IS NOT NULL THEN excluded.agent_name
+                                        WHEN agent_id = excluded.agent_id THEN agent_name END,
+                      agent_id = excluded.agent_id,
+                      last_seq = max(last_seq, excluded.last_seq),
+                      created_at = CASE WHEN excluded.created_at > 0 THEN excluded.created_at ELSE created_at END
+                    """, c.id(), c.site(), c.status(), c.visitor(), c.visitorName(), c.agent(), c.agentName(),
+                    c.lastSeq(), c.createdAt());
+            if (c.agent() != null) {
+                rememberAgent(c.agent(), c.agentName());
+            }
+            return conversation(c.id()).orElseThrow();
+        });
+    }
+
+    /** Marks closed every live conversation not in {@code live} (the relay's welcome lists all live ones). */
+    public synchronized List<Conversation> closeAllExcept(Set<String> live) {
+        return sql.transaction(() -> {
+            List<Conversation> closed = new ArrayList<>();
+            for (Conversation c : sql.query("SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE status <> ?",
+                    ChatCache::conversationRow, ConvStatus.CLOSED)) {
+                if (!live.contains(c.id())) {
+                    sql.update("UPDATE conversations SET status = ? WHERE id = ?", ConvStatus.CLOSED, c.id());
+                    closed.add(conversation(c.id()).orElseThrow());
+                }
+            }
+            return closed;
+        });
+    }
+
+    /** The {@code resume} map for hello: every live conversation and the seq below which all is held. */
+    public synchronized Map<String, Long> resumePositions() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        sql.query("SELECT id, held_seq FROM conversations WHERE status <> ?",
+                rs -> out.put(rs.getString(1), rs.getLong(2)), ConvStatus.CLOSED);
+        return out;
+    }
+
+    /** This agent has seen the conversation up to {@code seq}; recounts its unread messages. */
+    public synchronized Conversation markRead(String conv, long seq) {
+        return sql.transaction(() -> {
+            long read = Math.max(seq, sql.queryLong("SELECT my_read_seq FROM conversations WHERE id = ?", conv));
+            long unread = sql.queryLong("SELECT count(*) FROM messages WHERE conv = ? AND seq > ? AND from_role = ?",
+                    conv, read, Role.VISITOR);
+            sql.update("UPDATE conversations SET my_read_seq = ?, unread = ? WHERE id = ?", read, unread, conv);
+            return conversation(conv).orElseThrow();
+        });
+    }
+
+    /**
+     * The visitor has read up to {@code seq}: returns the agents' messages whose state turns to read
+     * (empty when nothing moved).
+     */
+    public synchronized List<ChatMessage> markReadByVisitor(String conv, long seq) {
+        return sql.transaction(() -> {
+            long before = sql.queryLong("SELECT peer_read_seq FROM conversations WHERE id = ?", conv);
+            if (seq <= before) {
+                return List.of();
+            }
+            sql.update("UPDATE conversations SET peer_read_seq = ? WHERE id = ?", seq, conv);
+            return sql.query("SELECT " + MESSAGE_COLUMNS + " FROM messages m JOIN conversations c ON c.id = m.conv "
+                    + "WHERE m.conv = ? AND m.seq > ? AND m.seq <= ? AND m.from_role <> ? ORDER BY m.seq",
+                    ChatCache::messageRow, conv, before, seq, Role.VISITOR);
+        });
+    }
+
+    // ---- messages ----
+
+    /**
+     * Stores a message from the relay. Returns it, or empty when the cache already holds that seq
+     * (clients drop repeats). An own message still pending under the same cid is confirmed instead
+     * of stored twice.
+     */
+    public synchronized Optional<ChatMessage> storeMessage(Frame.Msg m, String myAgentId) {
+        return sql.transaction(() -> {
+            ensureConversation(m.conv());
+            if (hasSeq(m.conv(), m.seq())) {
+                return Optional.empty();
+            }
+            Frame.Party from = m.from() == null ? new Frame.Party(Role.SYSTEM, null, null) : m.from();
+            String fileName = m.file() == null ? null : m.file().name();
+            String kind = m.kind() == null ? MessageKind.TEXT : m.kind();
+            Optional<Long> own = Role.AGENT.equals(from.role()) && from.id() != null && from.id().equals(myAgentId)
+                    ? pendingId(m.cid()) : Optional.empty();
+            long id;
+            if (own.isPresent()) {
+                id = own.get();
+                sql.update("UPDATE messages SET conv = ?, seq = ?, ts = ?, state = ?, error = NULL WHERE id = ?",
+                        m.conv(), m.seq(), m.ts(), STORED, id);
+                sql.update("DELETE FROM outbox WHERE cid = ?", m.cid());
+            } else {
+                id = sql.insert("INSERT INTO messages(conv, seq, cid, from_role, from_id, from_name, kind, body, file_name, ts, state) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", m.conv(), m.seq(), m.cid(), from.role(),
+                        from.id(), from.name(), kind, m.body(), fileName, m.ts(), STORED);
+            }
+            stored(m.conv(), m.seq(), preview(kind, m.body(), fileName), from.role(), m.ts());
+            if (Role.VISITOR.equals(from.role()) && from.name() != null) {
+                sql.update("UPDATE conversations SET visitor_name = ? WHERE id = ? AND visitor_name IS NULL",
+                        from.name(), m.conv());
+            } else if (Role.AGENT.equals(from.role()) && from.id() != null) {
+                rememberAgent(from.id(), from.name());
+            }
+            return message(id);
+        });
+    }
+
+    /**
+     * Writes an own message before it is sent: a pending row (shown at once) and the outbox row
+     * holding {@code frameJson}, the exact frame to (re)send. {@code conv} is null for an invitation.
+     */
+    public synchronized ChatMessage addPending(String conv, String cid, Frame.Party me, String body, String frameJson) {
+        return sql.transaction(() -> {
+            long now = System.currentTimeMillis();
+            long id = sql.insert("INSERT INTO messages(conv, seq, cid, from_role, from_id, from_name, kind, body, ts, state) "
+                    + "VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)", conv, cid, me.role(), me.id(), me.name(),
+                    MessageKind.TEXT, body, now, PENDING);
+            sql.update("INSERT INTO outbox(cid, message_id, frame, created_at) VALUES (?, ?, ?, ?)", cid, id, frameJson, now);
+            if (conv != null) {
+                sql.update("UPDATE conversations SET last_body = ?, last_from_role = ?, last_ts = ? WHERE id = ?",
+                        body, me.role(), now, conv);
+            }
+            return message(id).orElseThrow();
+        });
+    }
+
+    /** The relay acked {@code cid}: the pending message gets its seq. Empty when already confirmed. */
+    public synchronized Optional<ChatMessage> confirm(String cid, String conv, long seq, long ts) {
+        return sql.transaction(() -> {
+            Optional<Long> pending = pendingId(cid);
+            sql.update("DELETE FROM outbox WHERE cid = ?", cid);
+            if (pending.isEmpty()) {
+                return Optional.empty();
+            }
+            ensureConversation(conv);
+            if (hasSeq(conv, seq)) {
+                sql.update("DELETE FROM messages WHERE id = ?", pending.get());
+                return Optional.empty();
+            }
+            sql.update("UPDATE messages SET conv = ?, seq = ?, ts = ?, state = ?, error = NULL WHERE id = ?",
+                    conv, seq, ts, STORED, pending.get());
+            ChatMessage m = message(pending.get()).orElseThrow();
+            stored(conv, seq, preview(m.kind(), m.body(), m.fileName()), m.fromRole(), ts);
+            return message(pending.get());
+        });
+    }
+
+    /** The relay refused {@code cid} for good: the message shows as failed and leaves the outbox. */
+    public synchronized Optional<ChatMessage> fail(String cid, String code) {
+        return sql.transaction(() -> {
+            Optional<Long> pending = pendingId(cid);
+            sql.update("DELETE FROM outbox WHERE cid = ?", cid);
+            pending.ifPresent(id -> sql.update("UPDATE messages SET state = ?, error = ? WHERE id = ?", FAILED, code, id));
+            return pending.flatMap(this::message);
+        });
+    }
+
+    /** Frames waiting for their ack, oldest first. */
+    public synchronized List<OutboxEntry> outbox() {
+        return sql.query("SELECT cid, frame, created_at FROM outbox ORDER BY created_at, rowid",
+                rs -> new OutboxEntry(rs.getString(1), rs.getString(2), rs.getLong(3)));
+    }
+
+    public synchronized int outboxSize() {
+        return (int) sql.queryLong("SELECT count(*) FROM outbox");
+    }
+
+    /** The newest {@code limit} stored messages of a conversation, oldest first, then its pending and failed ones. */
+    public synchronized List<ChatMessage> latestMessages(String conv, int limit) {
+        List<ChatMessage> stored = new ArrayList<>(sql.query("SELECT " + MESSAGE_COLUMNS
+                + " FROM messages m LEFT JOIN conversations c ON c.id = m.conv WHERE m.conv = ? AND m.seq IS NOT NULL "
+                + "ORDER BY m.seq DESC LIMIT ?", ChatCache::messageRow, conv, limit));
+        Collections.reverse(stored);
+        stored.addAll(sql.query("SELECT " + MESSAGE_COLUMNS + " FROM messages m LEFT JOIN conversations c ON c.id = m.conv "
+                + "WHERE m.conv = ? AND m.seq IS NULL ORDER BY m.id", ChatCache::messageRow, conv));
+        return stored;
+    }
+
+    /** Up to {@code limit} stored messages just below {@code beforeSeq}, oldest first. */
+    public synchronized List<ChatMessage> messagesBefore(String conv, long beforeSeq, int limit) {
+        List<ChatMessage> out = new ArrayList<>(sql.query("SELECT " + MESSAGE_COLUMNS
+                + " FROM messages m LEFT JOIN conversations c ON c.id = m.conv WHERE m.conv = ? AND m.seq < ? "
+                + "ORDER BY m.seq DESC LIMIT ?", ChatCache::messageRow, conv, beforeSeq, limit));
+        Collections.reverse(out);
+        return out;
+    }
+
+    /** The lowest seq cached for {@code conv}, 0 when none. */
+    public synchronized long lowestSeq(String conv) {
+        return sql.queryLong("SELECT coalesce(min(seq), 0) FROM messages WHERE conv = ?", conv);
+    }
+
+    public synchronized long messageCount() {
+        return sql.queryLong("SELECT count(*) FROM messages");
+    }
+
+    /** Cached messages whose text contains {@code text} (case-insensitive for Latin letters), newest first. */
+    public synchronized List<SearchHit> search(String text, int limit) {
+        String pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        return sql.query("SELECT m.conv, coalesce(c.visitor_name, c.visitor_id, m.conv), m.seq, m.from_role, m.body, m.ts "
+                + "FROM messages m JOIN conversations c ON c.id = m.conv "
+                + "WHERE m.seq IS NOT NULL AND m.body LIKE ? ESCAPE '\\' ORDER BY m.ts DESC LIMIT ?",
+                rs -> new SearchHit(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5),
+                        rs.getLong(6)), pattern, limit);
+    }
+
+    // ---- visitors and agents ----
+
+    public synchronized void upsertVisitor(Frame.VisitorPresence v, long now) {
+        Frame.PageInfo page = v.page();
+        sql.transaction(() -> {
+            sql.update("""
+                    INSERT INTO visitors(id, site, name, attrs_json, page_url, page_title, referrer, ua, ip, pages, since, last_seen)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET
+                      site = coalesce(excluded.site, site),
+                      name = coalesce(excluded.name, name),
+                      attrs_json = coalesce(excluded.attrs_json, attrs_json),
+                      page_url = coalesce(excluded.page_url, page_url),
+                      page_title = coalesce(excluded.page_title, page_title),
+                      referrer = coalesce(excluded.referrer, referrer),
+                      ua = coalesce(excluded.ua, ua),
+                      ip = coalesce(excluded.ip, ip),
+                      pages = excluded.pages,
+                      since = excluded.since,
+                      last_seen = excluded.last_seen
+                    """, v.id(), v.site(), v.name(), json(v.attrs()), page == null ? null : page.url(),
+                    page == null ? null : page.title(), v.referrer(), v.ua(), v.ip(), v.pages(), v.since(), now);
+            if (v.name() != null) {
+                sql.update("UPDATE conversations SET visitor_name = ? WHERE visitor_id = ? AND visitor_name IS NULL",
+                        v.name(), v.id());
+            }
+            return null;
+        });
+    }
+
+    public synchronized void addPageVisit(String visitorId, String url, String title, long ts) {
+        sql.update("INSERT INTO visitor_pages(visitor_id, url, title, ts) VALUES (?, ?, ?, ?)", visitorId, url, title, ts);
+    }
+
+    public synchronized Optional<CachedVisitor> visitor(String id) {
+        return sql.queryOne("SELECT id, site, name, attrs_json, page_url, page_title, referrer, ua, ip, pages, since, last_seen "
+                + "FROM visitors WHERE id = ?", rs -> new CachedVisitor(rs.getString(1), rs.getString(2), rs.getString(3),
+                attrs(rs.getString(4)), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
+                rs.getString(9), rs.getInt(10), rs.getLong(11), rs.getLong(12)), id);
+    }
+
+    /** Pages the visitor viewed while this app watched, newest first. */
+    public synchronized List<PageVisit> pageVisits(String visitorId, int limit) {
+        return sql.query("SELECT url, title, ts FROM visitor_pages WHERE visitor_id = ? ORDER BY id DESC LIMIT ?",
+                rs -> new PageVisit(rs.getString(1), rs.getString(2), rs.getLong(3)), visitorId, limit);
+    }
+
+    public synchronized void rememberAgent(String id, String name) {
+        if (id == null) {
+            return;
+        }
+        sql.update("INSERT INTO agents(id, name) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = coalesce(excluded.name, name)",
+                id, name);
+    }
+
+    public synchronized List<KnownAgent> knownAgents() {
+        return sql.query("SELECT id, name FROM agents ORDER BY coalesce(name, id)",
+                rs -> new KnownAgent(rs.getString(1), rs.getString(2)));
+    }
+
+    // ---- meta ----
+
+    public synchronized Optional<String> meta(String key) {
+        return sql.queryOne("SELECT value FROM meta WHERE key = ?", rs -> rs.getString(1), key);
+    }
+
+    public synchronized void setMeta(String key, String value) {
+        sql.update("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                key, value);
+    }
+
+    @Override
+    public synchronized void close() {
+        sql.close();
+    }
+
+    // ---- internals (called with the lock held) ----
+
+    private void ensureConversation(String conv) {
+        sql.update("INSERT OR IGNORE INTO conversations(id, status, created_at) VALUES (?, ?, ?)",
+                conv, ConvStatus.OPEN, System.currentTimeMillis());
+    }
+
+    private boolean hasSeq(String conv, long seq) {
+        return sql.queryLong("SELECT count(*) FROM messages WHERE conv = ? AND seq = ?", conv, seq) > 0;
+    }
+
+    private Optional<Long> pendingId(String cid) {
+        if (cid == null) {
+            return Optional.empty();
+        }
+        return sql.queryOne("SELECT id FROM messages WHERE cid = ? AND seq IS NULL AND from_role = ? AND state = ?",
+                rs -> rs.getLong(1), cid, Role.AGENT, PENDING);
+    }
+
+    private Optional<ChatMessage> message(long id) {
+        return sql.queryOne("SELECT " + MESSAGE_COLUMNS + " FROM messages m LEFT JOIN conversations c ON c.id = m.conv "
+                + "WHERE m.id = ?", ChatCache::messageRow, id);
+    }
+
+    /** A message with {@code seq} is now cached: move the conversation's counters and preview. */
+    private void stored(String conv, long seq, String preview, String fromRole, long ts) {
+        sql.update("""
+                UPDATE conversations SET
+                  last_body = CASE WHEN ? >= last_seq THEN ? ELSE last_body END,
+                  last_from_role = CASE WHEN ? >= last_seq THEN ? ELSE last_from_role END,
+                  last_ts = max(last_ts, ?),
+                  last_seq = max(last_seq, ?),
+                  unread = unread + CASE WHEN ? = 'visitor' AND ? > my_read_seq THEN 1 ELSE 0 END
+                WHERE id = ?
+                """, seq, preview, seq, fromRole, ts, seq, fromRole, seq, conv);
+        long held = sql.queryLong("SELECT held_seq FROM conversations WHERE id = ?", conv);
+        long next = held;
+        while (hasSeq(conv, next + 1)) {
+            next++;
+        }
+        if (next != held) {
+            sql.update("UPDATE conversations SET held_seq = ? WHERE id = ?", next, conv);
+        }
+    }
+
+    private static String preview(String kind, String body, String fileName) {
+        if (body != null && !body.isBlank()) {
+            return body;
+        }
+        return fileName != null ? "[" + kind + "] " + fileName : "[" + kind + "]";
+    }
+
+    private static Conversation conversationRow(ResultSet rs) throws SQLException {
+        return new Conversation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11),
+                rs.getLong(12), rs.getInt(13), rs.getString(14), rs.getString(15), rs.getLong(16));
+    }
+
+    private static ChatMessage messageRow(ResultSet rs) throws SQLException {
+        long seq = rs.getLong(3);
+        String role = rs.getString(5);
+        String state = rs.getString(12);
+        long peerRead = rs.getLong(14);
+        MessageState shown = switch (state) {
+            case PENDING -> MessageState.PENDING;
+            case FAILED -> MessageState.FAILED;
+            default -> !Role.VISITOR.equals(role) && seq > 0 && seq <= peerRead ? MessageState.READ : MessageState.SENT;
+        };
+        return new ChatMessage(rs.getLong(1), rs.getString(2), seq, rs.getString(4), role, rs.getString(6),
+                rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getLong(11), shown,
+                rs.getString(13));
+    }
+
+    private static String json(Map<String, Object> attrs) {
+        if (attrs == null) {
+            return null;
+        }
+        try {
+            return FrameCodec.mapper().writeValueAsString(attrs);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    private static Map<String, Object> attrs(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            return FrameCodec.mapper().readValue(json, new TypeReference<LinkedHashMap<String, Object>>() { });
+        } catch (JsonProcessingException e) {
+            return Map.of();
+        }
+    }
+
+    /** Ids of every cached conversation that is not closed. */
+    public synchronized Set<String> liveConversationIds() {
+        return new HashSet<>(sql.query("SELECT id FROM conversations WHERE status <> ?", rs -> rs.getString(1),
+                ConvStatus.CLOSED));
+    }
+}

@@ -1,0 +1,23 @@
+package dev.kefu.agent.cache;
+
+import dev.kefu.protocol.Role;
+
+/**
+ * One message as cached.
+ *
+ * @param localId  the cache's row id: stable from the moment the message is written (also while pending)
+ * @param conv     conversation id; null only for an invitation not yet acked
+ * @param seq      the relay's seq; 0 while pending or failed
+ * @param fromRole {@code visitor} or {@code agent}
+ * @param fileName name of an attached file; null for text
+ * @param ts       epoch ms: the relay's time once stored, the local time while pending
+ * @param error    the relay's error code when {@link MessageState#FAILED}; null otherwise
+ */
+public record ChatMessage(long localId, String conv, long seq, String cid, String fromRole, String fromId,
+                          String fromName, String kind, String body, String fileName, long ts, MessageState state,
+                          String error) {
+
+    public boolean fromVisitor() {
+        return Role.VISITOR.equals(fromRole);
+    }
+}

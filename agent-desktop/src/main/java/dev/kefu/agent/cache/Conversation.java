@@ -1,0 +1,51 @@
+package dev.kefu.agent.cache;
+
+import dev.kefu.protocol.ConvStatus;
+
+/**
+ * One conversation as cached: what the relay said of it and what this app holds of it.
+ *
+ * @param status      {@code waiting}, {@code open} or {@code closed}
+ * @param agentId     the agent who has it; null while waiting
+ * @param lastSeq     the highest seq the relay reported or delivered
+ * @param createdAt   epoch ms; for a waiting conversation, since when the visitor waits
+ * @param heldSeq     every message with seq 1..heldSeq is in the cache (the {@code resume} position)
+ * @param myReadSeq   this agent has seen the visitor's messages up to here
+ * @param peerReadSeq the visitor has read the agents' messages up to here
+ * @param unread      visitor messages above {@code myReadSeq}
+ * @param lastBody    preview of the newest message; null when there is none
+ * @param lastTs      epoch ms of the newest message, 0 when there is none
+ */
+public record Conversation(String id, String site, String status, String visitorId, String visitorName,
+                           String agentId, String agentName, long lastSeq, long createdAt, long heldSeq,
+                           long myReadSeq, long peerReadSeq, int unread, String lastBody, String lastFromRole,
+                           long lastTs) {
+
+    public boolean isWaiting() {
+        return ConvStatus.WAITING.equals(status);
+    }
+
+    public boolean isLive() {
+        return !ConvStatus.CLOSED.equals(status);
+    }
+
+    public boolean isOpenWith(String agent) {
+        return ConvStatus.OPEN.equals(status) && agent != null && agent.equals(agentId);
+    }
+
+    /** The visitor's name, or a short form of its id. */
+    public String visitorLabel() {
+        if (visitorName != null && !visitorName.isBlank()) {
+            return visitorName;
+        }
+        if (visitorId == null) {
+            return id;
+        }
+        return visitorId.length() > 10 ? visitorId.substring(0, 10) : visitorId;
+    }
+
+    /** Newest activity, for sorting: the last message, else creation. */
+    public long activityTs() {
+        return Math.max(lastTs, createdAt);
+    }
+}

@@ -1,0 +1,453 @@
+package dev.kefu.agent.chat;
+
+import dev.kefu.agent.cache.ChatMessage;
+import dev.kefu.agent.cache.Conversation;
+import dev.kefu.agent.cache.KnownAgent;
+import dev.kefu.agent.ui.I18n;
+import dev.kefu.agent.ui.NodeLists;
+import dev.kefu.agent.ui.UiClock;
+import javafx.beans.binding.Bindings;
+import javafx.beans.binding.BooleanBinding;
+import javafx.collections.ListChangeListener;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.Node;
+import javafx.scene.Parent;
+import javafx.scene.control.Button;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Dialog;
+import javafx.scene.control.Hyperlink;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.control.TextArea;
+import javafx.scene.control.Tooltip;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyEvent;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
+import javafx.scene.layout.VBox;
+import org.controlsfx.control.PopOver;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The open conversation: header with the actions, message bubbles (time and state) with older
+ * history loaded when scrolled to the top, the visitor's live draft under the last message, and
+ * the composer (Enter sends, Shift+Enter breaks the line, {@code /} offers quick replies, an emoji grid).
+ */
+public final class ChatView {
+    /** Emoji the bundled fonts can draw (DejaVu Sans covers these on Linux). */
+    static final List<String> EMOJI = List.of(
+            "😀", "😁", "😂", "😃", "😄", "😅", "😆", "😉",
+            "😊", "😋", "😍", "😎", "😏", "😐", "😒", "😓",
+            "😔", "😘", "😜", "😞", "😠", "😢", "😥", "😭",
+            "😱", "😲", "😳", "😷", "☺", "♥", "★", "✔",
+            "☀", "☕", "✈", "♪", "✌", "☎", "✉", "⚡");
+    private static final Pattern AGENT_IN_ANGLES = Pattern.compile(".*<([^<>]+)>\\s*$");
+    private static final double BUBBLE_MAX_WIDTH = 460;
+
+    private final ChatViewModel vm;
+    private final I18n i18n;
+    private final StackPane root = new StackPane();
+    private final VBox messagesBox = new VBox(8);
+    private final ScrollPane scroll = new ScrollPane();
+    private final TextArea input = new TextArea();
+    private final ListView<String> quickList = new ListView<>();
+    private PopOver emojiPopOver;
+
+    public ChatView(ChatViewModel vm, I18n i18n, UiClock clock) {
+        this.vm = vm;
+        this.i18n = i18n;
+        BorderPane chat = new BorderPane();
+        chat.setTop(header());
+        chat.setCenter(messages());
+        chat.setBottom(composer());
+        chat.getStyleClass().add("chat");
+        chat.visibleProperty().bind(vm.conversationProperty().isNotNull());
+
+        Label empty = new Label(i18n.t("chat.empty"));
+        empty.getStyleClass().add("muted");
+        empty.visibleProperty().bind(vm.conversationProperty().isNull());
+        root.getChildren().addAll(empty, chat);
+        root.setId("chatView");
+    }
+
+    public Parent root() {
+        return root;
+    }
+
+    // ---- header ----
+
+    private Node header() {
+        Label title = new Label();
+        title.setId("chatTitle");
+        title.getStyleClass().add("chat-title");
+        title.textProperty().bind(Bindings.createStringBinding(() -> {
+            Conversation c = vm.conversationProperty().get();
+            return c == null ? "" : c.visitorLabel();
+        }, vm.conversationProperty()));
+        Label status = new Label();
+        status.setId("chatStatus");
+        status.getStyleClass().add("muted");
+        status.textProperty().bind(Bindings.createStringBinding(() -> statusText(vm.conversationProperty().get()),
+                vm.conversationProperty()));
+
+        Label notice = new Label();
+        notice.setId("chatNotice");
+        notice.getStyleClass().add("error-text");
+        notice.textProperty().bind(Bindings.createStringBinding(() -> {
+            String code = vm.noticeProperty().get();
+            return code == null || code.isEmpty() ? "" : noticeText(code);
+        }, vm.noticeProperty()));
+
+        Button accept = new Button(i18n.t("chat.accept"));
+        accept.setId("accept");
+        accept.getStyleClass().add("accent");
+        accept.setOnAction(e -> vm.accept());
+        BooleanBinding waiting = Bindings.createBooleanBinding(() -> {
+            Conversation c = vm.conversationProperty().get();
+            return c != null && c.isWaiting();
+        }, vm.conversationProperty());
+        BooleanBinding live = Bindings.createBooleanBinding(() -> {
+            Conversation c = vm.conversationProperty().get();
+            return c != null && c.isLive();
+        }, vm.conversationProperty());
+        accept.visibleProperty().bind(waiting);
+        accept.managedProperty().bind(waiting);
+        accept.disableProperty().bind(vm.onlineProperty().not());
+
+        Button transfer = new Button(i18n.t("chat.transfer"));
+        transfer.setId("transfer");
+        transfer.setOnAction(e -> askTransfer());
+        transfer.visibleProperty().bind(live);
+        transfer.managedProperty().bind(live);
+        transfer.disableProperty().bind(vm.onlineProperty().not());
+
+        Button close = new Button(i18n.t("chat.close"));
+        close.setId("closeConversation");
+        close.setOnAction(e -> vm.close());
+        close.visibleProperty().bind(live);
+        close.managedProperty().bind(live);
+        close.disableProperty().bind(vm.onlineProperty().not());
+
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        VBox titles = new VBox(2, title, status);
+        HBox header = new HBox(10, titles, spacer, notice, accept, transfer, close);
+        header.setAlignment(Pos.CENTER_LEFT);
+        header.getStyleClass().add("chat-header");
+        header.setPadding(new Insets(10, 14, 10, 14));
+        return header;
+    }
+
+    private String statusText(Conversation c) {
+        if (c == null) {
+            return "";
+        }
+        if (c.isWaiting()) {
+            return i18n.t("status.waiting");
+        }
+        if (!c.isLive()) {
+            return i18n.t("status.closed");
+        }
+        if (vm.isMine(c)) {
+            return i18n.t("status.mine");
+        }
+        return i18n.t("status.openWith", c.agentName() != null ? c.agentName() : String.valueOf(c.agentId()));
+    }
+
+    private String noticeText(String code) {
+        String text = i18n.t("notice." + code);
+        return text.startsWith("!") ? i18n.t("notice.generic", code) : text;
+    }
+
+    private void askTransfer() {
+        vm.loadAgents();
+        Dialog<String> dialog = new Dialog<>();
+        dialog.setTitle(i18n.t("transfer.title"));
+        dialog.setHeaderText(i18n.t("transfer.header"));
+        dialog.initOwner(root.getScene().getWindow());
+        ComboBox<String> to = new ComboBox<>();
+        to.setId("transferTo");
+        to.setEditable(true);
+        to.setPrefWidth(320);
+        to.setPromptText(i18n.t("transfer.prompt"));
+        Runnable fill = () -> to.getItems().setAll(vm.agents().stream().map(ChatView::agentChoice).toList());
+        fill.run();
+        vm.agents().addListener((ListChangeListener<KnownAgent>) c -> fill.run());
+        Label hint = new Label(i18n.t("transfer.hint"));
+        hint.getStyleClass().add("muted");
+        hint.setWrapText(true);
+        hint.setMaxWidth(320);
+        dialog.getDialogPane().setContent(new VBox(8, to, hint));
+        dialog.getDialogPane().getButtonTypes().addAll(ButtonType.OK, ButtonType.CANCEL);
+        dialog.setResultConverter(b -> b == ButtonType.OK ? agentIdOf(to.getEditor().getText()) : null);
+        dialog.showAndWait().ifPresent(vm::transfer);
+    }
+
+    static String agentChoice(KnownAgent a) {
+        return (a.name() == null ? a.id() : a.name()) + " <" + a.id() + ">";
+    }
+
+    /** The id out of "Name <id>", or the text itself (an id typed by hand). */
+    static String agentIdOf(String text) {
+        if (text == null) {
+            return null;
+        }
+        Matcher m = AGENT_IN_ANGLES.matcher(text);
+        return m.matches() ? m.group(1).trim() : text.trim();
+    }
+
+    // ---- messages ----
+
+    private Node messages() {
+        messagesBox.setId("messages");
+        messagesBox.setPadding(new Insets(12, 16, 4, 16));
+        NodeLists.bind(vm.messages(), messagesBox.getChildren(), this::bubble);
+
+        Hyperlink older = new Hyperlink(i18n.t("chat.older"));
+        older.setId("loadOlder");
+        older.setOnAction(e -> vm.loadOlder());
+        older.visibleProperty().bind(vm.olderAvailableProperty());
+        older.managedProperty().bind(vm.olderAvailableProperty());
+        HBox olderRow = new HBox(older);
+        olderRow.setAlignment(Pos.CENTER);
+
+        Label draft = new Label();
+        draft.setId("visitorDraft");
+        draft.getStyleClass().add("draft");
+        draft.setWrapText(true);
+        draft.setMaxWidth(BUBBLE_MAX_WIDTH);
+        draft.setMinHeight(Region.USE_PREF_SIZE);
+        draft.textProperty().bind(Bindings.createStringBinding(() -> {
+            Conversation c = vm.conversationProperty().get();
+            String who = c == null ? "" : c.visitorLabel();
+            return i18n.t("chat.draft", who, vm.visitorDraftProperty().get());
+        }, vm.visitorDraftProperty(), vm.conversationProperty()));
+        BooleanBinding drafting = vm.visitorDraftProperty().isNotEmpty();
+        HBox draftRow = new HBox(draft);
+        draftRow.setPadding(new Insets(0, 16, 10, 16));
+        draftRow.visibleProperty().bind(drafting);
+        draftRow.managedProperty().bind(drafting);
+
+        VBox content = new VBox(olderRow, messagesBox, draftRow);
+        content.getStyleClass().add("messages-content");
+        scroll.setContent(content);
+        scroll.setFitToWidth(true);
+        scroll.setId("messagesScroll");
+        scroll.getStyleClass().add("messages-scroll");
+
+        vm.messages().addListener((ListChangeListener<ChatMessage>) c -> {
+            boolean appended = false;
+            boolean prepended = false;
+            while (c.next()) {
+                if (c.wasAdded()) {
+                    appended |= c.getTo() == vm.messages().size();
+                    prepended |= c.getFrom() == 0 && c.getTo() < vm.messages().size();
+                }
+            }
+            if (prepended && !appended) {
+                keepPositionAfterPrepend();
+            } else if (appended) {
+                scroll.layout();
+                scroll.setVvalue(scroll.getVmax());
+            }
+        });
+        drafting.addListener((o, was, now) -> {
+            if (now && scroll.getVvalue() > 0.9) {
+                scroll.layout();
+                scroll.setVvalue(scroll.getVmax());
+            }
+        });
+        vm.visitorDraftProperty().addListener((o, was, now) -> {
+            if (scroll.getVvalue() > 0.9) {
+                scroll.setVvalue(scroll.getVmax());
+            }
+        });
+        scroll.vvalueProperty().addListener((o, was, v) -> {
+            boolean scrollable = content.getHeight() > scroll.getViewportBounds().getHeight();
+            if (scrollable && v.doubleValue() <= scroll.getVmin() && was.doubleValue() > v.doubleValue()) {
+                vm.loadOlder();
+            }
+        });
+        return scroll;
+    }
+
+    private void keepPositionAfterPrepend() {
+        Node content = scroll.getContent();
+        double viewport = scroll.getViewportBounds().getHeight();
+        double oldHeight = content.getLayoutBounds().getHeight();
+        double oldOffset = scroll.getVvalue() * Math.max(0, oldHeight - viewport);
+        scroll.layout();
+        double newHeight = content.getLayoutBounds().getHeight();
+        double range = Math.max(1, newHeight - viewport);
+        scroll.setVvalue(Math.min(1, (oldOffset + newHeight - oldHeight) / range));
+    }
+
+    private Node bubble(ChatMessage m) {
+        boolean agentSide = !m.fromVisitor();
+        VBox bubble = new VBox(3);
+        bubble.getStyleClass().addAll("bubble", agentSide ? "bubble-agent" : "bubble-visitor");
+        if (agentSide && m.fromId() != null && !m.fromId().equals(vm.myId())) {
+            Label from = new Label(m.fromName() != null ? m.fromName() : m.fromId());
+            from.getStyleClass().add("bubble-from");
+            bubble.getChildren().add(from);
+        }
+        Label body = new Label(m.body() != null && !m.body().isEmpty() ? m.body()
+                : m.fileName() != null ? "📎 " + m.fileName() : "[" + m.kind() + "]");
+        body.setWrapText(true);
+        body.setMinHeight(Region.USE_PREF_SIZE);
+        body.getStyleClass().add("bubble-text");
+        Label meta = new Label(meta(m, agentSide));
+        meta.getStyleClass().addAll("bubble-meta", "state-" + m.state().name().toLowerCase(java.util.Locale.ROOT));
+        if (m.error() != null) {
+            meta.setTooltip(new Tooltip(noticeText(m.error())));
+        }
+        bubble.getChildren().addAll(body, meta);
+        bubble.setMaxWidth(BUBBLE_MAX_WIDTH);
+        HBox row = new HBox(bubble);
+        row.setAlignment(agentSide ? Pos.CENTER_RIGHT : Pos.CENTER_LEFT);
+        row.getStyleClass().add("message-row");
+        row.setUserData(m);
+        return row;
+    }
+
+    private String meta(ChatMessage m, boolean agentSide) {
+        String time = i18n.timeOf(m.ts());
+        if (!agentSide) {
+            return time;
+        }
+        String state = switch (m.state()) {
+            case PENDING -> i18n.t("state.pending");
+            case SENT -> i18n.t("state.sent");
+            case READ -> i18n.t("state.read");
+            case FAILED -> i18n.t("state.failed");
+        };
+        return time + " · " + state;
+    }
+
+    // ---- composer ----
+
+    private Node composer() {
+        input.setId("input");
+        input.setWrapText(true);
+        input.setPrefRowCount(3);
+        input.setPromptText(i18n.t("chat.inputPrompt"));
+        input.textProperty().bindBidirectional(vm.inputProperty());
+        input.addEventFilter(KeyEvent.KEY_PRESSED, this::onKey);
+        BooleanBinding closed = Bindings.createBooleanBinding(() -> {
+            Conversation c = vm.conversationProperty().get();
+            return c == null || !c.isLive();
+        }, vm.conversationProperty());
+        input.disableProperty().bind(closed);
+
+        quickList.setId("quickReplyList");
+        quickList.setPrefHeight(110);
+        quickList.setVisible(false);
+        quickList.setManaged(false);
+        quickList.setOnMouseClicked(e -> pickQuickReply(quickList.getSelectionModel().getSelectedItem()));
+        vm.inputProperty().addListener((o, was, text) -> updateQuickReplies());
+
+        Button emoji = new Button("☺");
+        emoji.setId("emoji");
+        emoji.setTooltip(new Tooltip(i18n.t("chat.emoji")));
+        emoji.setOnAction(e -> showEmoji(emoji));
+        emoji.disableProperty().bind(closed);
+        Button quick = new Button("/");
+        quick.setId("quickReplies");
+        quick.setTooltip(new Tooltip(i18n.t("chat.quick")));
+        quick.setOnAction(e -> {
+            vm.inputProperty().set("/");
+            input.requestFocus();
+            input.end();
+        });
+        quick.disableProperty().bind(closed);
+        Label hint = new Label(i18n.t("chat.hint"));
+        hint.getStyleClass().add("muted");
+        Region spacer = new Region();
+        HBox.setHgrow(spacer, Priority.ALWAYS);
+        Button send = new Button(i18n.t("chat.send"));
+        send.setId("send");
+        send.getStyleClass().add("accent");
+        send.setOnAction(e -> vm.send());
+        send.disableProperty().bind(closed.or(vm.inputProperty().isEmpty()));
+        HBox tools = new HBox(6, emoji, quick, hint, spacer, send);
+        tools.setAlignment(Pos.CENTER_LEFT);
+
+        VBox composer = new VBox(6, quickList, input, tools);
+        composer.getStyleClass().add("composer");
+        composer.setPadding(new Insets(8, 14, 10, 14));
+        return composer;
+    }
+
+    private void onKey(KeyEvent e) {
+        if (e.getCode() != KeyCode.ENTER) {
+            if (e.getCode() == KeyCode.ESCAPE && quickList.isVisible()) {
+                vm.inputProperty().set("");
+                e.consume();
+            }
+            return;
+        }
+        e.consume();
+        if (e.isShiftDown()) {
+            input.insertText(input.getCaretPosition(), "\n");
+            return;
+        }
+        if (quickList.isVisible() && !quickList.getItems().isEmpty()) {
+            String chosen = quickList.getSelectionModel().getSelectedItem();
+            pickQuickReply(chosen != null ? chosen : quickList.getItems().get(0));
+            return;
+        }
+        vm.send();
+    }
+
+    private void updateQuickReplies() {
+        List<String> matches = vm.quickReplyMatches();
+        quickList.getItems().setAll(matches);
+        boolean show = !matches.isEmpty();
+        quickList.setVisible(show);
+        quickList.setManaged(show);
+    }
+
+    private void pickQuickReply(String reply) {
+        if (reply == null) {
+            return;
+        }
+        vm.inputProperty().set(reply);
+        input.requestFocus();
+        input.end();
+    }
+
+    private void showEmoji(Node anchor) {
+        if (emojiPopOver == null) {
+            GridPane grid = new GridPane();
+            grid.setId("emojiGrid");
+            grid.setHgap(2);
+            grid.setVgap(2);
+            grid.setPadding(new Insets(6));
+            for (int i = 0; i < EMOJI.size(); i++) {
+                String e = EMOJI.get(i);
+                Button b = new Button(e);
+                b.getStyleClass().add("emoji-button");
+                b.setOnAction(ev -> {
+                    input.insertText(input.getCaretPosition(), e);
+                    emojiPopOver.hide();
+                    input.requestFocus();
+                });
+                grid.add(b, i % 8, i / 8);
+            }
+            emojiPopOver = new PopOver(grid);
+            emojiPopOver.setArrowLocation(PopOver.ArrowLocation.BOTTOM_LEFT);
+            emojiPopOver.setDetachable(false);
+        }
+        emojiPopOver.show(anchor);
+    }
+}

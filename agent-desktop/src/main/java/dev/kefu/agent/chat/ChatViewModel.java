@@ -1,0 +1,343 @@
+package dev.kefu.agent.chat;
+
+import dev.kefu.agent.cache.ChatMessage;
+import dev.kefu.agent.cache.Conversation;
+import dev.kefu.agent.cache.KnownAgent;
+import dev.kefu.agent.ui.UiThread;
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.ReadOnlyStringProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * The open conversation: its messages (stored ones by seq, then pending ones), the visitor's live
+ * draft, the reply being written, older history on demand, and the agent's actions on it.
+ */
+public final class ChatViewModel {
+    /** Stored messages in seq order, then pending and failed ones in the order written. */
+    static final Comparator<ChatMessage> ORDER = (a, b) -> {
+        if (a.seq() > 0 && b.seq() > 0) {
+            return Long.compare(a.seq(), b.seq());
+        }
+        if (a.seq() > 0 != b.seq() > 0) {
+            return a.seq() > 0 ? -1 : 1;
+        }
+        return Long.compare(a.localId(), b.localId());
+    };
+
+    private final ConversationService service;
+    private final String myId;
+    private final Supplier<List<String>> quickReplies;
+    private final ObjectProperty<Conversation> conversation = new SimpleObjectProperty<>();
+    private final ObservableList<ChatMessage> messages = FXCollections.observableArrayList();
+    private final StringProperty visitorDraft = new SimpleStringProperty("");
+    private final StringProperty input = new SimpleStringProperty("");
+    private final BooleanProperty olderAvailable = new SimpleBooleanProperty();
+    private final BooleanProperty loadingOlder = new SimpleBooleanProperty();
+    private final BooleanProperty inFront = new SimpleBooleanProperty();
+    private final BooleanProperty online = new SimpleBooleanProperty();
+    private final StringProperty notice = new SimpleStringProperty("");
+    private final ObservableList<KnownAgent> agents = FXCollections.observableArrayList();
+    private String currentId;
+
+    /**
+     * @param quickReplies the replies offered after {@code /}, in order
+     */
+    public ChatViewModel(ConversationService service, String myId, Supplier<List<String>> quickReplies) {
+        this.service = service;
+        this.myId = myId;
+        this.quickReplies = quickReplies;
+        service.addListener(new ConversationListener() {
+            @Override
+            public void conversationChanged(Conversation now, Conversation before) {
+                UiThread.run(() -> {
+                    if (isCurrent(now.id())) {
+                        conversation.set(now);
+                    }
+                });
+            }
+
+            @Override
+            public void messagesChanged(String conv, List<ChatMessage> list, boolean live) {
+                UiThread.run(() -> {
+                    if (isCurrent(conv)) {
+                        merge(list);
+                        if (live && inFront.get()) {
+                            service.markRead(conv);
+                        }
+                    }
+                });
+            }
+
+            @Override
+            public void historyLoaded(String conv, List<ChatMessage> older, boolean more) {
+                UiThread.run(() -> {
+                    if (isCurrent(conv)) {
+                        merge(older);
+                        loadingOlder.set(false);
+                        olderAvailable.set(more && lowestSeq() > 1);
+                    }
+                });
+            }
+
+            @Override
+            public void draftChanged(String conv, String draft) {
+                UiThread.run(() -> {
+                    if (isCurrent(conv)) {
+                        visitorDraft.set(draft);
+                    }
+                });
+            }
+
+            @Override
+            public void refused(String conv, String code, String message) {
+                UiThread.run(() -> {
+                    if (conv == null || isCurrent(conv)) {
+                        notice.set(code);
+                    }
+                });
+            }
+        });
+        input.addListener((o, was, text) -> {
+            Conversation c = conversation.get();
+            if (c != null && c.isLive() && !text.startsWith("/")) {
+                service.typing(c.id(), text);
+            }
+        });
+        online.addListener((o, was, isOnline) -> {
+            if (!isOnline) {
+                visitorDraft.set(""); // a draft seen before the drop says nothing about now
+            }
+        });
+        inFront.addListener((o, was, front) -> {
+            if (front && conversation.get() != null) {
+                service.markRead(conversation.get().id());
+            }
+        });
+    }
+
+    /** Shows conversation {@code id} (null: none): its newest page from the cache. */
+    public void open(String id) {
+        if (java.util.Objects.equals(currentId, id)) {
+            return;
+        }
+        currentId = id;
+        conversation.set(null);
+        messages.clear();
+        visitorDraft.set("");
+        notice.set("");
+        input.set("");
+        olderAvailable.set(false);
+        loadingOlder.set(false);
+        if (id == null) {
+            return;
+        }
+        service.conversation(id).thenAccept(c -> UiThread.run(() -> {
+            if (isCurrent(id)) {
+                c.ifPresent(conversation::set);
+            }
+        }));
+        service.latest(id).thenAccept(list -> UiThread.run(() -> {
+            if (isCurrent(id)) {
+                merge(list);
+                olderAvailable.set(lowestSeq() > 1);
+                if (inFront.get()) {
+                    service.markRead(id);
+                }
+            }
+        }));
+    }
+
+    /** Loads the page above the oldest message shown (from the cache, else from the relay). */
+    public void loadOlder() {
+        String id = currentId;
+        if (id == null || loadingOlder.get() || !olderAvailable.get()) {
+            return;
+        }
+        loadingOlder.set(true);
+        long before = lowestSeq();
+        service.older(id, before).thenAccept(page -> UiThread.run(() -> {
+            if (!isCurrent(id)) {
+                return;
+            }
+            merge(page);
+            long lowest = lowestSeq();
+            if (!page.isEmpty() || lowest <= 1) {
+                loadingOlder.set(false);
+                olderAvailable.set(lowest > 1);
+            }
+            // else: the cache had nothing; the relay's answer ends the loading (historyLoaded)
+        }));
+    }
+
+    public void send() {
+        Conversation c = conversation.get();
+        String text = input.get().strip();
+        if (c == null || text.isEmpty() || !c.isLive()) {
+            return;
+        }
+        input.set("");
+        service.send(c.id(), text);
+    }
+
+    public void accept() {
+        act(service::accept);
+    }
+
+    public void close() {
+        act(service::close);
+    }
+
+    public void transfer(String agentId) {
+        if (agentId == null || agentId.isBlank()) {
+            return;
+        }
+        act(id -> service.transfer(id, agentId.trim()));
+    }
+
+    /** Fills the list of agents to transfer to (those met so far). */
+    public void loadAgents() {
+        service.knownAgents().thenAccept(list -> UiThread.run(() -> agents.setAll(list)));
+    }
+
+    /** Quick replies matching what follows {@code /} in the input (all of them for a bare {@code /}). */
+    public List<String> quickReplyMatches() {
+        String text = input.get();
+        if (!text.startsWith("/")) {
+            return List.of();
+        }
+        String q = text.substring(1).toLowerCase(Locale.ROOT).strip();
+        return quickReplies.get().stream().filter(r -> q.isEmpty() || r.toLowerCase(Locale.ROOT).contains(q)).toList();
+    }
+
+    public List<String> allQuickReplies() {
+        return quickReplies.get();
+    }
+
+    private void act(java.util.function.Function<String, java.util.concurrent.CompletableFuture<Boolean>> action) {
+        Conversation c = conversation.get();
+        if (c == null) {
+            return;
+        }
+        notice.set("");
+        action.apply(c.id()).thenAccept(sent -> UiThread.run(() -> {
+            if (!sent) {
+                notice.set("offline");
+            }
+        }));
+    }
+
+    private boolean isCurrent(String id) {
+        return currentId != null && currentId.equals(id);
+    }
+
+    private long lowestSeq() {
+        return messages.stream().mapToLong(ChatMessage::seq).filter(s -> s > 0).min().orElse(0);
+    }
+
+    /** Adds or replaces messages of the open conversation, keeping {@link #ORDER}; one list change for a page. */
+    private void merge(List<ChatMessage> incoming) {
+        List<ChatMessage> mine = incoming.stream().filter(m -> isCurrent(m.conv())).sorted(ORDER).toList();
+        if (mine.isEmpty()) {
+            return;
+        }
+        if (messages.isEmpty()) {
+            messages.setAll(mine);
+            return;
+        }
+        ChatMessage first = messages.get(0);
+        if (ORDER.compare(mine.get(mine.size() - 1), first) < 0 && mine.stream().noneMatch(this::shown)) {
+            messages.addAll(0, mine); // an older page
+            return;
+        }
+        for (ChatMessage m : mine) {
+            int existing = -1;
+            for (int i = messages.size() - 1; i >= 0; i--) {
+                if (same(messages.get(i), m)) {
+                    existing = i;
+                    break;
+                }
+            }
+            if (existing >= 0) {
+                messages.remove(existing);
+            }
+            int at = messages.size();
+            while (at > 0 && ORDER.compare(messages.get(at - 1), m) > 0) {
+                at--;
+            }
+            messages.add(at, m);
+        }
+    }
+
+    private boolean shown(ChatMessage m) {
+        return messages.stream().anyMatch(have -> same(have, m));
+    }
+
+    private static boolean same(ChatMessage a, ChatMessage b) {
+        return a.localId() == b.localId() || (b.seq() > 0 && a.seq() == b.seq());
+    }
+
+    /** Whether this agent may act on the conversation now (accept, transfer, close). */
+    public boolean isMine(Conversation c) {
+        return c != null && c.isOpenWith(myId);
+    }
+
+    public ReadOnlyObjectProperty<Conversation> conversationProperty() {
+        return conversation;
+    }
+
+    public ObservableList<ChatMessage> messages() {
+        return messages;
+    }
+
+    public ReadOnlyStringProperty visitorDraftProperty() {
+        return visitorDraft;
+    }
+
+    public StringProperty inputProperty() {
+        return input;
+    }
+
+    public ReadOnlyBooleanProperty olderAvailableProperty() {
+        return olderAvailable;
+    }
+
+    public ReadOnlyBooleanProperty loadingOlderProperty() {
+        return loadingOlder;
+    }
+
+    /** Set by the main window: the conversations screen is shown and the window has the focus. */
+    public BooleanProperty inFrontProperty() {
+        return inFront;
+    }
+
+    /** Set by the main window from the connection state. */
+    public BooleanProperty onlineProperty() {
+        return online;
+    }
+
+    /** The last refusal, as an error code ({@code offline} when the action needs the relay); empty when none. */
+    public StringProperty noticeProperty() {
+        return notice;
+    }
+
+    public ObservableList<KnownAgent> agents() {
+        return agents;
+    }
+
+    public String myId() {
+        return myId;
+    }
+}

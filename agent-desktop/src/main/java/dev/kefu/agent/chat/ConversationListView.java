@@ -1,0 +1,229 @@
+package dev.kefu.agent.chat;
+
+import dev.kefu.agent.cache.Conversation;
+import dev.kefu.agent.cache.SearchHit;
+import dev.kefu.agent.ui.I18n;
+import dev.kefu.agent.ui.UiClock;
+import dev.kefu.protocol.Role;
+import javafx.beans.binding.Bindings;
+import javafx.beans.value.ChangeListener;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.Parent;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TextField;
+import javafx.scene.control.ToggleButton;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.Region;
+import javafx.scene.layout.StackPane;
+import javafx.scene.layout.VBox;
+import org.controlsfx.control.SegmentedButton;
+
+/** The left column: history search, the waiting / mine / all tabs and the conversation list. */
+public final class ConversationListView {
+    private final ConversationListViewModel vm;
+    private final I18n i18n;
+    private final UiClock clock;
+    private final VBox root = new VBox(8);
+    private boolean itemsChanging;
+
+    public ConversationListView(ConversationListViewModel vm, I18n i18n, UiClock clock) {
+        this.vm = vm;
+        this.i18n = i18n;
+        this.clock = clock;
+
+        TextField search = new TextField();
+        search.setId("search");
+        search.setPromptText(i18n.t("list.search"));
+        search.textProperty().bindBidirectional(vm.queryProperty());
+
+        ToggleButton waiting = tab("tabWaiting", ConversationListViewModel.Tab.WAITING);
+        waiting.textProperty().bind(Bindings.createStringBinding(
+                () -> i18n.t("tab.waiting", vm.waitingCountProperty().get()), vm.waitingCountProperty()));
+        ToggleButton mine = tab("tabMine", ConversationListViewModel.Tab.MINE);
+        mine.textProperty().bind(Bindings.createStringBinding(
+                () -> i18n.t("tab.mine", vm.mineCountProperty().get()), vm.mineCountProperty()));
+        ToggleButton all = tab("tabAll", ConversationListViewModel.Tab.ALL);
+        all.setText(i18n.t("tab.all"));
+        SegmentedButton tabs = new SegmentedButton(waiting, mine, all);
+        tabs.setMaxWidth(Double.MAX_VALUE);
+        vm.tabProperty().addListener((o, was, t) -> selectTab(tabs, t));
+        selectTab(tabs, vm.tabProperty().get());
+
+        // When the list changes under it, ListView may move its selection to another row; such moves must
+        // not open another conversation. The first listener runs before ListView's own, the second after.
+        vm.shown().addListener((javafx.collections.ListChangeListener<Conversation>) c -> itemsChanging = true);
+        ListView<Conversation> list = new ListView<>(vm.shown());
+        list.setId("conversations");
+        list.setCellFactory(v -> new ConversationCell());
+        list.setPlaceholder(new Label(i18n.t("list.empty")));
+        list.getSelectionModel().selectedItemProperty().addListener((o, was, c) -> {
+            if (c != null && !itemsChanging) {
+                vm.select(c.id());
+            }
+        });
+        vm.selectedProperty().addListener((o, was, id) -> reflectSelection(list, id));
+        vm.shown().addListener((javafx.collections.ListChangeListener<Conversation>) c -> {
+            itemsChanging = false;
+            reflectSelection(list, vm.selectedProperty().get());
+        });
+
+        ListView<SearchHit> hits = new ListView<>(vm.hits());
+        hits.setId("searchResults");
+        hits.setCellFactory(v -> new HitCell());
+        hits.setPlaceholder(new Label(i18n.t("list.noHits")));
+        hits.getSelectionModel().selectedItemProperty().addListener((o, was, h) -> {
+            if (h != null) {
+                vm.select(h.conv());
+            }
+        });
+        hits.visibleProperty().bind(vm.queryProperty().isNotEmpty());
+        list.visibleProperty().bind(vm.queryProperty().isEmpty());
+
+        StackPane lists = new StackPane(list, hits);
+        VBox.setVgrow(lists, Priority.ALWAYS);
+        root.getChildren().addAll(search, tabs, lists);
+        root.setPadding(new Insets(10));
+        root.getStyleClass().add("conversation-list");
+        root.setMinWidth(250);
+        root.setPrefWidth(300);
+    }
+
+    public Parent root() {
+        return root;
+    }
+
+    private ToggleButton tab(String id, ConversationListViewModel.Tab tab) {
+        ToggleButton b = new ToggleButton();
+        b.setId(id);
+        b.setUserData(tab);
+        b.setOnAction(e -> {
+            vm.tabProperty().set(tab);
+            b.setSelected(true);
+        });
+        return b;
+    }
+
+    private static void selectTab(SegmentedButton tabs, ConversationListViewModel.Tab t) {
+        tabs.getButtons().forEach(b -> b.setSelected(b.getUserData() == t));
+    }
+
+    private static void reflectSelection(ListView<Conversation> list, String id) {
+        Conversation current = list.getSelectionModel().getSelectedItem();
+        if (id == null || (current != null && current.id().equals(id))) {
+            return;
+        }
+        for (int i = 0; i < list.getItems().size(); i++) {
+            if (list.getItems().get(i).id().equals(id)) {
+                list.getSelectionModel().select(i);
+                return;
+            }
+        }
+        list.getSelectionModel().clearSelection(); // not in this tab
+    }
+
+    /** Name, waiting time or last time, preview, unread badge. */
+    private final class ConversationCell extends ListCell<Conversation> {
+        private final Label avatar = new Label();
+        private final Label name = new Label();
+        private final Label time = new Label();
+        private final Label preview = new Label();
+        private final Label unread = new Label();
+        private final HBox graphic;
+        private final ChangeListener<Number> tick = (o, was, now) -> updateTime();
+
+        ConversationCell() {
+            avatar.getStyleClass().add("avatar");
+            name.getStyleClass().add("conv-name");
+            time.getStyleClass().add("conv-time");
+            preview.getStyleClass().add("conv-preview");
+            unread.getStyleClass().add("unread-badge");
+            Region spacer = new Region();
+            HBox.setHgrow(spacer, Priority.ALWAYS);
+            HBox top = new HBox(6, name, spacer, time);
+            top.setAlignment(Pos.CENTER_LEFT);
+            Region spacer2 = new Region();
+            HBox.setHgrow(spacer2, Priority.ALWAYS);
+            HBox bottom = new HBox(6, preview, spacer2, unread);
+            bottom.setAlignment(Pos.CENTER_LEFT);
+            name.setMinWidth(0);
+            preview.setMinWidth(0);
+            time.setMinWidth(Region.USE_PREF_SIZE);
+            unread.setMinWidth(Region.USE_PREF_SIZE);
+            VBox text = new VBox(2, top, bottom);
+            HBox.setHgrow(text, Priority.ALWAYS);
+            graphic = new HBox(8, avatar, text);
+            graphic.setAlignment(Pos.CENTER_LEFT);
+            clock.nowProperty().addListener(tick);
+            getStyleClass().add("conversation-cell");
+            setPrefWidth(0); // take the list's width, never ask for more (no horizontal scroll bar)
+        }
+
+        @Override
+        protected void updateItem(Conversation c, boolean empty) {
+            super.updateItem(c, empty);
+            if (empty || c == null) {
+                setGraphic(null);
+                setText(null);
+                return;
+            }
+            String label = c.visitorLabel();
+            avatar.setText(label.isEmpty() ? "?" : label.substring(0, label.offsetByCodePoints(0, 1)).toUpperCase());
+            name.setText(label);
+            String last = c.lastBody() == null ? "" : c.lastBody().replace('\n', ' ');
+            String prefix = c.lastFromRole() != null && !Role.VISITOR.equals(c.lastFromRole()) ? i18n.t("list.you") : "";
+            preview.setText(c.lastBody() == null ? i18n.t("list.noMessages") : prefix + last);
+            unread.setText(String.valueOf(c.unread()));
+            unread.setVisible(c.unread() > 0);
+            graphic.getStyleClass().removeAll("waiting", "closed");
+            if (c.isWaiting()) {
+                graphic.getStyleClass().add("waiting");
+            } else if (!c.isLive()) {
+                graphic.getStyleClass().add("closed");
+            }
+            updateTime();
+            setGraphic(graphic);
+            setText(null);
+        }
+
+        private void updateTime() {
+            Conversation c = getItem();
+            if (c == null) {
+                return;
+            }
+            if (c.isWaiting()) {
+                long waited = (clock.now() - c.createdAt()) / 1000;
+                time.setText(i18n.t("list.waited", I18n.clock(waited)));
+                time.getStyleClass().setAll("label", "conv-time", "waiting-time");
+            } else {
+                time.setText(c.activityTs() > 0 ? i18n.timeOf(c.activityTs()) : "");
+                time.getStyleClass().setAll("label", "conv-time");
+            }
+        }
+    }
+
+    private final class HitCell extends ListCell<SearchHit> {
+        HitCell() {
+            setPrefWidth(0);
+        }
+
+        @Override
+        protected void updateItem(SearchHit h, boolean empty) {
+            super.updateItem(h, empty);
+            if (empty || h == null) {
+                setGraphic(null);
+                setText(null);
+                return;
+            }
+            Label who = new Label(h.visitorLabel() + " · " + i18n.timeOf(h.ts()));
+            who.getStyleClass().add("muted");
+            Label body = new Label(h.body());
+            body.setMinWidth(0);
+            setGraphic(new VBox(2, who, body));
+            setText(null);
+        }
+    }
+}

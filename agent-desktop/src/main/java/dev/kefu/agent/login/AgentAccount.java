@@ -1,0 +1,21 @@
+package dev.kefu.agent.login;
+
+import dev.kefu.agent.net.ServerAddress;
+
+/**
+ * A logged-in agent: where, who, and the token that opens WebSocket sessions.
+ *
+ * @param expiresAt epoch ms after which the relay refuses the token; 0 when unknown
+ */
+public record AgentAccount(ServerAddress server, String username, String agentId, String agentName, String token,
+                           long expiresAt) {
+
+    public boolean expired(long nowMs) {
+        return expiresAt > 0 && nowMs >= expiresAt;
+    }
+
+    @Override
+    public String toString() {
+        return "AgentAccount[" + username + "@" + server + ", id " + agentId + "]"; // never the token
+    }
+}

@@ -1,0 +1,24 @@
+package dev.kefu.agent.notify;
+
+/**
+ * Something the agent must not miss.
+ *
+ * @param conv          the conversation it is about; null for {@link Kind#SUMMARY}
+ * @param visitor       the visitor's shown name; null for a summary
+ * @param text          the message text for {@link Kind#MESSAGE}; null otherwise
+ * @param waitedSeconds how long the visitor has waited, for {@link Kind#STILL_WAITING}
+ * @param count         alerts held back by the rate limit, for {@link Kind#SUMMARY}
+ */
+public record Alert(Kind kind, String conv, String visitor, String text, long waitedSeconds, int count) {
+
+    public enum Kind {
+        /** A new conversation is waiting for an agent. */
+        NEW_VISITOR,
+        /** A visitor wrote in a conversation that is not in front of the agent. */
+        MESSAGE,
+        /** A visitor is still waiting, unanswered, after the re-alert period. */
+        STILL_WAITING,
+        /** Several alerts came at once; the others were held back. */
+        SUMMARY
+    }
+}

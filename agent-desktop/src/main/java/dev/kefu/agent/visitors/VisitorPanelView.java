@@ -1,0 +1,137 @@
+package dev.kefu.agent.visitors;
+
+import dev.kefu.agent.cache.CachedVisitor;
+import dev.kefu.agent.cache.Conversation;
+import dev.kefu.agent.cache.PageVisit;
+import dev.kefu.agent.ui.I18n;
+import javafx.geometry.Insets;
+import javafx.scene.Node;
+import javafx.scene.Parent;
+import javafx.scene.control.Hyperlink;
+import javafx.scene.control.Label;
+import javafx.scene.control.ScrollPane;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.VBox;
+
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** The right column: who the visitor is, where it is, where it came from, and its earlier conversations. */
+public final class VisitorPanelView {
+    private static final int PAGES_SHOWN = 8;
+
+    private final I18n i18n;
+    private final Consumer<String> openConversation;
+    private final VBox content = new VBox(6);
+    private final ScrollPane root = new ScrollPane(content);
+
+    /** @param openConversation opens a conversation by id (the earlier ones are links) */
+    public VisitorPanelView(VisitorPanelViewModel vm, I18n i18n, Consumer<String> openConversation) {
+        this.i18n = i18n;
+        this.openConversation = openConversation;
+        content.setPadding(new Insets(12));
+        content.setId("visitorPanel");
+        root.setFitToWidth(true);
+        root.getStyleClass().add("visitor-panel");
+        root.setMinWidth(220);
+        root.setPrefWidth(260);
+        vm.profileProperty().addListener((o, was, p) -> render(p));
+        render(vm.profileProperty().get());
+    }
+
+    public Parent root() {
+        return root;
+    }
+
+    private void render(VisitorProfile p) {
+        content.getChildren().clear();
+        if (p == null) {
+            Label none = new Label(i18n.t("panel.none"));
+            none.getStyleClass().add("muted");
+            content.getChildren().add(none);
+            return;
+        }
+        CachedVisitor v = p.visitor();
+        Label name = new Label(v != null && v.name() != null ? v.name() : p.visitorId());
+        name.setId("panelName");
+        name.getStyleClass().add("panel-name");
+        name.setWrapText(true);
+        Label online = new Label(p.online() ? i18n.t("panel.online") : i18n.t("panel.offline"));
+        online.getStyleClass().add(p.online() ? "online-text" : "muted");
+        online.setId("panelOnline");
+        content.getChildren().addAll(name, online);
+
+        if (v != null && !v.attrs().isEmpty()) {
+            content.getChildren().add(section(i18n.t("panel.attrs")));
+            GridPane attrs = new GridPane();
+            attrs.setHgap(8);
+            attrs.setVgap(2);
+            int row = 0;
+            for (Map.Entry<String, Object> e : v.attrs().entrySet()) {
+                Label k = new Label(e.getKey());
+                k.getStyleClass().add("muted");
+                attrs.addRow(row++, k, wrap(String.valueOf(e.getValue())));
+            }
+            content.getChildren().add(attrs);
+        }
+        if (v != null && v.pageUrl() != null) {
+            content.getChildren().add(section(i18n.t("panel.page")));
+            Label page = wrap(v.pageTitle() == null || v.pageTitle().isBlank() ? v.pageUrl() : v.pageTitle());
+            page.setId("panelPage");
+            Label url = wrap(v.pageUrl());
+            url.getStyleClass().add("muted");
+            content.getChildren().addAll(page, url);
+        }
+        content.getChildren().add(section(i18n.t("panel.referrer")));
+        content.getChildren().add(wrap(v == null || v.referrer() == null || v.referrer().isEmpty()
+                ? i18n.t("visitors.direct") : v.referrer()));
+        if (p.device() != null) {
+            content.getChildren().addAll(section(i18n.t("panel.device")), wrap(p.device()));
+        }
+        if (v != null && v.ip() != null) {
+            content.getChildren().addAll(section(i18n.t("panel.ip")), wrap(v.ip()));
+        }
+        if (!p.pages().isEmpty() || (v != null && v.pages() > 0)) {
+            int total = Math.max(p.pages().size(), v == null ? 0 : v.pages());
+            content.getChildren().add(section(i18n.t("panel.pages", total)));
+            VBox pages = new VBox(2);
+            pages.setId("panelPages");
+            for (PageVisit visit : p.pages().subList(0, Math.min(PAGES_SHOWN, p.pages().size()))) {
+                Label l = wrap(i18n.timeOf(visit.ts()) + "  " + (visit.title() == null || visit.title().isBlank()
+                        ? visit.url() : visit.title()));
+                pages.getChildren().add(l);
+            }
+            content.getChildren().add(pages);
+        }
+        content.getChildren().add(section(i18n.t("panel.conversations")));
+        if (p.conversations().isEmpty()) {
+            Label none = new Label(i18n.t("panel.noEarlier"));
+            none.getStyleClass().add("muted");
+            content.getChildren().add(none);
+        }
+        for (Conversation c : p.conversations()) {
+            Hyperlink link = new Hyperlink(i18n.timeOf(c.createdAt()) + " · " + statusOf(c)
+                    + (c.lastBody() == null ? "" : " · " + c.lastBody()));
+            link.setWrapText(true);
+            link.setOnAction(e -> openConversation.accept(c.id()));
+            content.getChildren().add(link);
+        }
+    }
+
+    private String statusOf(Conversation c) {
+        return c.isWaiting() ? i18n.t("status.waiting") : c.isLive() ? i18n.t("status.open") : i18n.t("status.closed");
+    }
+
+    private static Node section(String title) {
+        Label l = new Label(title);
+        l.getStyleClass().add("panel-section");
+        return l;
+    }
+
+    private static Label wrap(String text) {
+        Label l = new Label(text);
+        l.setWrapText(true);
+        l.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
+        return l;
+    }
+}

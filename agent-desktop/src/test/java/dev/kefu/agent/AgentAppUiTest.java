@@ -1,0 +1,302 @@
+package dev.kefu.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kefu.agent.cache.Conversation;
+import dev.kefu.agent.notify.Alert;
+import dev.kefu.agent.settings.Language;
+import dev.kefu.agent.testing.Screenshots;
+import dev.kefu.agent.testing.TestRelay;
+import dev.kefu.agent.testing.VisitorClient;
+import dev.kefu.agent.visitors.VisitorsViewModel;
+import javafx.scene.Node;
+import javafx.scene.control.Label;
+import javafx.scene.control.Labeled;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TableView;
+import javafx.scene.input.KeyCode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.api.FxRobot;
+import org.testfx.api.FxToolkit;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The app in a real window (X display required) against a real relay, driven like an agent would:
+ * log in through the form, a visitor writes, the conversation waits with a notification, the agent
+ * accepts and replies, the visitor's draft shows while typed, the Visitors screen follows a page
+ * change. The steps build on each other, so they run in order on one app.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AgentAppUiTest {
+    private static final long TIMEOUT_S = 15;
+
+    @TempDir
+    static Path relayDir;
+    @TempDir
+    static Path dataDir;
+
+    private final FxRobot robot = new FxRobot();
+    private TestRelay relay;
+    private KefuAgentApp app;
+    private VisitorClient visitor;
+    private VisitorClient second;
+    private VisitorClient browsing;
+    private String conv;
+    private boolean relayStopped;
+
+    @BeforeAll
+    void startRelayAndApp() throws Exception {
+        String display = System.getenv("DISPLAY");
+        if (display == null || display.isBlank()) {
+            fail("UI tests need an X display and DISPLAY is not set. Run them through ./kefu test (it starts Xvfb), "
+                    + "or: Xvfb :99 -screen 0 1280x800x24 & export DISPLAY=:99");
+        }
+        relay = TestRelay.start(relayDir);
+        FxToolkit.registerPrimaryStage();
+        ignoreRelayThreadFailures();
+        AgentOptions options = new AgentOptions(relay.address().toString(), "alice", null, dataDir, Language.EN, false);
+        app = (KefuAgentApp) FxToolkit.setupApplication(() -> new KefuAgentApp(options));
+    }
+
+    @AfterAll
+    void stopAll() throws Exception {
+        for (VisitorClient v : new VisitorClient[]{visitor, second, browsing}) {
+            if (v != null) {
+                v.close();
+            }
+        }
+        if (app != null) {
+            FxToolkit.cleanupApplication(app);
+            FxToolkit.cleanupStages();
+        }
+        if (relay != null && !relayStopped) {
+            relay.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void login_throughTheForm_showsTheMainWindowOnline() throws Exception {
+        waitUntil(() -> robot.lookup("#password").tryQuery().isPresent());
+        assertThat(robot.lookup("#username").queryTextInputControl().getText()).isEqualTo("alice");
+        robot.clickOn("#password").write(TestRelay.PASSWORD);
+        robot.clickOn("#login");
+
+        waitUntil(() -> "Online".equals(textOf("#connectionState")));
+        assertThat(app.session().account().username()).isEqualTo("alice");
+    }
+
+    @Test
+    @Order(2)
+    void visitorWrites_conversationWaitsWithANotification() throws Exception {
+        visitor = relay.visitor(TestRelay.newVisitorId(), "Li Lei 李雷");
+        visitor.page("https://shop.example/products/42", "Blue teapot 蓝色茶壶");
+        conv = visitor.say("你好, my teapot has not arrived yet").path("conv").asText();
+
+        waitUntil(() -> waitingItems().stream().anyMatch(c -> c.id().equals(conv)));
+        assertThat(robot.lookup("#tabWaiting").queryAs(Labeled.class).getText()).isEqualTo("Waiting 1");
+        waitUntil(() -> robot.lookup(".notification-bar .title").queryAll().stream()
+                .anyMatch(n -> "New visitor waiting".equals(((Labeled) n).getText())));
+        assertThat(app.session().alerts().recent()).extracting(Alert::kind, Alert::visitor)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Alert.Kind.NEW_VISITOR, "Li Lei 李雷"));
+    }
+
+    @Test
+    @Order(3)
+    void accept_thenReply_reachesTheVisitor() throws Exception {
+        robot.clickOn(robot.lookup(".conversation-cell .conv-name").match(n -> "Li Lei 李雷".equals(((Label) n).getText()))
+                .queryAs(Node.class));
+        waitUntil(() -> "Li Lei 李雷".equals(textOf("#chatTitle")));
+        robot.clickOn("#accept");
+        waitUntil(() -> "With you".equals(textOf("#chatStatus")));
+        JsonNode accepted = visitor.next(f -> "conv".equals(f.path("type").asText())
+                && "open".equals(f.path("conv").path("status").asText()), "the conv frame saying open");
+        assertThat(accepted.path("conv").path("agent").asText()).isEqualTo(app.session().account().agentId());
+
+        robot.clickOn("#input").write("Sorry about that! Let me check.");
+        robot.press(KeyCode.SHIFT).press(KeyCode.ENTER).release(KeyCode.ENTER).release(KeyCode.SHIFT);
+        robot.write("One moment please.");
+        robot.type(KeyCode.ENTER);
+
+        JsonNode reply = visitor.next(f -> "msg".equals(f.path("type").asText())
+                && "agent".equals(f.path("from").path("role").asText()), "the agent's reply");
+        assertThat(reply.path("body").asText()).isEqualTo("Sorry about that! Let me check.\nOne moment please.");
+        assertThat(reply.path("seq").asLong()).isEqualTo(2);
+        waitUntil(() -> robot.lookup(".bubble-meta").queryAll().stream()
+                .anyMatch(n -> ((Label) n).getText().endsWith("sent")));
+        assertThat(robot.lookup("#input").queryTextInputControl().getText()).isEmpty();
+    }
+
+    @Test
+    @Order(4)
+    void visitorDraft_showsUnderTheLastMessageAsTyped() throws Exception {
+        visitor.typing(conv, "Can I change");
+        waitUntil(() -> textOf("#visitorDraft").endsWith("Can I change") && robot.lookup("#visitorDraft").query().isVisible());
+        visitor.typing(conv, "Can I change the colour to 红色?");
+        waitUntil(() -> textOf("#visitorDraft").equals("Li Lei 李雷 is typing: Can I change the colour to 红色?"));
+
+        // Someone else arrives meanwhile, so that the screenshot shows a list with a waiting visitor too.
+        second = relay.visitor(TestRelay.newVisitorId(), "王芳");
+        second.page("https://shop.example/shipping", "配送说明 Shipping", "https://www.google.com/search?q=teapot+shipping");
+        second.say("请问包邮吗？");
+        waitUntil(() -> "Waiting 1".equals(textOf("#tabWaiting")));
+        robot.clickOn("#tabAll");
+        waitUntil(() -> waitingItems().size() == 2);
+        Screenshots.save(app.stage().getScene(), "main-window.png");
+    }
+
+    @Test
+    @Order(5)
+    void composer_offersQuickRepliesAfterSlash_andAnEmojiGrid() throws Exception {
+        robot.clickOn("#input").write("/");
+        ListView<String> quick = robot.lookup("#quickReplyList").queryListView();
+        waitUntil(() -> quick.isVisible() && quick.getItems().size() == 5);
+        robot.write("order");
+        waitUntil(() -> quick.getItems().size() == 1);
+        robot.type(KeyCode.ENTER);
+        waitUntil(() -> "Could you share your order number, please?".equals(
+                robot.lookup("#input").queryTextInputControl().getText()));
+        assertThat(quick.isVisible()).isFalse();
+
+        robot.clickOn("#emoji");
+        waitUntil(() -> robot.lookup("#emojiGrid").tryQuery().isPresent());
+        Screenshots.saveScreen(robot, "composer-emoji.png");
+        robot.clickOn("😊");
+        waitUntil(() -> robot.lookup("#input").queryTextInputControl().getText().endsWith("😊"));
+        robot.interact(() -> robot.lookup("#input").queryTextInputControl().clear());
+    }
+
+    @Test
+    @Order(6)
+    void visitorsScreen_followsAPageChange() throws Exception {
+        browsing = relay.visitor(TestRelay.newVisitorId(), "Zhang Wei 张伟");
+        browsing.page("https://shop.example/", "Home 首页", "");
+        robot.clickOn("#navVisitors");
+        TableView<VisitorsViewModel.Row> table = robot.lookup("#visitorsTable").queryTableView();
+        waitUntil(() -> table.getItems().size() == 3 && cellText(table, "Li Lei 李雷", 1).contains("Blue teapot"));
+
+        visitor.page("https://shop.example/cart", "Cart 购物车");
+        waitUntil(() -> cellText(table, "Li Lei 李雷", 1).contains("Cart 购物车")
+                && "2".equals(cellText(table, "Li Lei 李雷", 3)));
+        assertThat(cellText(table, "Li Lei 李雷", 5)).isEqualTo("Yes");
+        assertThat(cellText(table, "Zhang Wei 张伟", 5)).isEqualTo("—");
+
+        Screenshots.save(app.stage().getScene(), "visitors-view.png");
+    }
+
+    @Test
+    @Order(7)
+    void invite_fromTheVisitorsScreen_reachesTheBrowsingVisitor() throws Exception {
+        TableView<VisitorsViewModel.Row> table = robot.lookup("#visitorsTable").queryTableView();
+        int row = rowOf(table, "Zhang Wei 张伟");
+        Node button = robot.lookup(".invite-button").queryAll().stream()
+                .filter(n -> ((javafx.scene.control.TableCell<?, ?>) n.getParent()).getIndex() == row)
+                .findFirst().orElseThrow();
+        robot.clickOn(button);
+        waitUntil(() -> robot.lookup("#inviteText").tryQuery().isPresent());
+        robot.clickOn("OK");
+
+        JsonNode invited = browsing.next(f -> "msg".equals(f.path("type").asText()), "the invitation");
+        assertThat(invited.path("body").asText()).isEqualTo("Hello! Can I help you with anything?");
+        assertThat(invited.path("from").path("role").asText()).isEqualTo("agent");
+        waitUntil(() -> "Yes".equals(cellText(table, "Zhang Wei 张伟", 5)));
+    }
+
+    @Test
+    @Order(8)
+    void relayGone_stateShowsIt_andTheReplyWaitsInTheOutbox() throws Exception {
+        relay.close();
+        relayStopped = true;
+        waitUntil(() -> textOf("#connectionState").startsWith("Reconnecting") || textOf("#connectionState").startsWith("Offline"));
+
+        robot.clickOn("#navConversations");
+        robot.clickOn("#input").write("I will be right back.");
+        robot.type(KeyCode.ENTER);
+
+        waitUntil(() -> "1 queued".equals(textOf("#outbox")));
+        waitUntil(() -> robot.lookup(".bubble-meta").queryAll().stream()
+                .anyMatch(n -> ((Label) n).getText().endsWith("sending...")));
+    }
+
+    @Test
+    @Order(9)
+    void settings_switchToChinese_rebuildsTheScreensInChinese() throws Exception {
+        robot.clickOn("#menu");
+        robot.clickOn("Settings...");
+        waitUntil(() -> robot.lookup("#settingsLanguage").tryQuery().isPresent());
+        robot.clickOn("#settingsLanguage");
+        robot.clickOn("中文");
+        robot.clickOn("OK");
+
+        waitUntil(() -> textOf("#navConversations").startsWith("会话"));
+        assertThat(textOf("#outbox")).isEqualTo("1 条待发送");
+        assertThat(textOf("#chatTitle")).isEqualTo("Li Lei 李雷");
+        Screenshots.save(app.stage().getScene(), "main-window-zh-offline.png");
+    }
+
+    // ---- helpers ----
+
+    private java.util.List<Conversation> waitingItems() {
+        ListView<Conversation> list = robot.lookup("#conversations").queryListView();
+        return list.getItems();
+    }
+
+    private String textOf(String query) {
+        return robot.lookup(query).tryQuery().map(n -> ((Labeled) n).getText()).orElse(null);
+    }
+
+    private static int rowOf(TableView<VisitorsViewModel.Row> table, String visitorName) {
+        for (int i = 0; i < table.getItems().size(); i++) {
+            if (visitorName.equals(table.getItems().get(i).visitor().name())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The text in column {@code col} of {@code visitorName}'s row (the column's cell value); "" when absent. */
+    private static String cellText(TableView<VisitorsViewModel.Row> table, String visitorName, int col) {
+        int row = rowOf(table, visitorName);
+        Object v = row < 0 ? null : table.getColumns().get(col).getCellData(row);
+        return v == null ? "" : v.toString();
+    }
+
+    /**
+     * TestFX turns every uncaught exception, on any thread, into a failure of the next wait. Exceptions
+     * thrown on the relay's own threads are the relay's (e.g. its queue assigner rejecting work while it
+     * shuts down, reported to the relay's owner): they are printed, not held against the app.
+     */
+    private static void ignoreRelayThreadFailures() {
+        Thread.UncaughtExceptionHandler testFx = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
+            boolean relays = java.util.Arrays.stream(error.getStackTrace())
+                    .anyMatch(f -> f.getClassName().startsWith("dev.kefu.relay."));
+            if (relays) {
+                System.err.println("ignored in the app's UI test, thrown by the relay on " + thread.getName() + ": " + error);
+            } else if (testFx != null) {
+                testFx.uncaughtException(thread, error);
+            }
+        });
+    }
+
+    private static void waitUntil(Callable<Boolean> condition) throws Exception {
+        WaitForAsyncUtils.waitFor(TIMEOUT_S, TimeUnit.SECONDS, () -> {
+            Callable<Boolean> onFx = condition;
+            return WaitForAsyncUtils.asyncFx(onFx).get();
+        });
+    }
+}

@@ -1,0 +1,171 @@
+package dev.kefu.agent.chat;
+
+import dev.kefu.agent.cache.ChatCache;
+import dev.kefu.agent.cache.ChatMessage;
+import dev.kefu.agent.cache.MessageState;
+import dev.kefu.agent.net.FrameSender;
+import dev.kefu.protocol.ConvStatus;
+import dev.kefu.protocol.Frame;
+import dev.kefu.protocol.MessageKind;
+import dev.kefu.protocol.Role;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The conversation service on the calling thread (same-thread executor) with a recording sender. */
+class ConversationServiceTest {
+    private static final Frame.Party ME = new Frame.Party(Role.AGENT, "a-me", "Me");
+    private static final Frame.Party VISITOR = new Frame.Party(Role.VISITOR, "v-1234567890abcdef", "Li Lei");
+
+    @TempDir
+    Path dir;
+    private ChatCache cache;
+    private final RecordingSender relay = new RecordingSender();
+    private final List<String> events = new ArrayList<>();
+    private ConversationService service;
+
+    @BeforeEach
+    void setUp() {
+        cache = ChatCache.open(dir.resolve("c.db"));
+        AtomicInteger cids = new AtomicInteger();
+        service = new ConversationService(cache, relay, Runnable::run, ME, () -> "cid-" + cids.incrementAndGet());
+        service.addListener(new ConversationListener() {
+            @Override
+            public void conversationChanged(dev.kefu.agent.cache.Conversation now, dev.kefu.agent.cache.Conversation before) {
+                events.add("conv " + now.id() + " " + now.status());
+            }
+
+            @Override
+            public void messagesChanged(String conv, List<ChatMessage> messages, boolean live) {
+                messages.forEach(m -> events.add("msg " + m.seq() + " " + m.state()));
+            }
+
+            @Override
+            public void draftChanged(String conv, String draft) {
+                events.add("draft '" + draft + "'");
+            }
+
+            @Override
+            public void refused(String conv, String code, String message) {
+                events.add("refused " + code);
+            }
+        });
+    }
+
+    @AfterEach
+    void tearDown() {
+        cache.close();
+    }
+
+    private static Frame.Welcome welcome(Frame.ConvInfo... live) {
+        return new Frame.Welcome("s1", ME, List.of(live), 25, 0);
+    }
+
+    private static Frame.ConvInfo open(String id) {
+        return new Frame.ConvInfo(id, "shop", ConvStatus.OPEN, VISITOR.id(), "Li Lei", ME.id(), "Me", 0, 1);
+    }
+
+    @Test
+    void send_offline_isPendingAndQueued_thenResentAfterWelcome() {
+        service.onFrames(List.of(welcome(open("c1"))));
+        relay.online = false;
+
+        ChatMessage pending = service.send("c1", "hello").join();
+
+        assertThat(pending.state()).isEqualTo(MessageState.PENDING);
+        assertThat(relay.sent).isEmpty();
+        relay.online = true;
+        service.onFrames(List.of(welcome(open("c1"))));
+        assertThat(relay.sent).containsExactly(new Frame.Send("cid-1", "c1", MessageKind.TEXT, "hello", null));
+    }
+
+    @Test
+    void ack_confirmsThePendingMessage() {
+        service.onFrames(List.of(welcome(open("c1"))));
+        service.send("c1", "hello").join();
+
+        service.onFrames(List.of(new Frame.Ack("cid-1", "c1", 1, 99)));
+
+        assertThat(events).containsSubsequence("msg 0 PENDING", "msg 1 SENT");
+        assertThat(service.outboxSize().join()).isZero();
+    }
+
+    @Test
+    void refusal_convClosed_marksFailedAndIsNotRetried() {
+        service.onFrames(List.of(welcome(open("c1"))));
+        service.send("c1", "too late").join();
+
+        service.onFrames(List.of(new Frame.Error("conv_closed", "closed", "cid-1")));
+        relay.sent.clear();
+        service.onFrames(List.of(welcome(open("c1"))));
+
+        assertThat(events).contains("msg 0 FAILED", "refused conv_closed");
+        assertThat(relay.sent).isEmpty();
+    }
+
+    @Test
+    void welcome_closesCachedConversationsNoLongerLive() {
+        service.onFrames(List.of(welcome(open("c1"), open("c2"))));
+        events.clear();
+
+        service.onFrames(List.of(welcome(open("c2"))));
+
+        assertThat(events).containsExactly("conv c1 closed");
+        assertThat(service.hello("t").resume()).isEqualTo(Map.of("c2", 0L));
+    }
+
+    @Test
+    void visitorTyping_isADraftClearedByTheMessage() {
+        service.onFrames(List.of(welcome(open("c1"))));
+        service.onFrames(List.of(new Frame.Typing("c1", "where is", VISITOR),
+                new Frame.Msg("c1", 1, "v1", VISITOR, MessageKind.TEXT, "where is my order?", null, 5)));
+
+        assertThat(events).contains("msg 1 SENT").containsSubsequence("draft 'where is'", "draft ''");
+    }
+
+    @Test
+    void olderPage_missingFromTheCache_isAskedOfTheRelay() {
+        service.onFrames(List.of(welcome(open("c1")),
+                new Frame.Msg("c1", 60, "v60", VISITOR, MessageKind.TEXT, "late", null, 5)));
+
+        List<ChatMessage> cached = service.older("c1", 60).join();
+
+        assertThat(cached).isEmpty();
+        assertThat(relay.sent).containsExactly(new Frame.Sync("c1", 60L, null, ConversationService.PAGE));
+    }
+
+    @Test
+    void accept_offline_reportsFalseAndQueuesNothing() {
+        relay.online = false;
+        assertThat(service.accept("c1").join()).isFalse();
+        assertThat(service.outboxSize().join()).isZero();
+    }
+
+    /** Frames "sent" while online are recorded; offline ones are refused, like the real connection. */
+    static final class RecordingSender implements FrameSender {
+        final List<Frame> sent = new ArrayList<>();
+        boolean online = true;
+
+        @Override
+        public boolean send(Frame frame) {
+            if (online) {
+                sent.add(frame);
+            }
+            return online;
+        }
+
+        @Override
+        public boolean isOnline() {
+            return online;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.kefu.agent.testing;
+
+import dev.kefu.agent.login.AgentAccount;
+import dev.kefu.agent.net.LoginClient;
+import dev.kefu.agent.net.ServerAddress;
+import dev.kefu.relay.RelayServer;
+import dev.kefu.relay.auth.PasswordHasher;
+import dev.kefu.relay.config.RelayConfig;
+import dev.kefu.relay.store.AccountStore;
+import dev.kefu.relay.store.AgentRecord;
+import dev.kefu.relay.store.Ids;
+import dev.kefu.relay.store.SiteRecord;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A real relay in this JVM on 127.0.0.1, with a site {@code shop} and agents {@code alice} and
+ * {@code bob} (password {@link #PASSWORD}); seeding is idempotent, so a relay can be stopped and
+ * started again on the same data folder and port. Mirrors relay-server's {@code RelayFixture}.
+ */
+public final class TestRelay implements AutoCloseable {
+    public static final String SITE = "shop";
+    public static final String PASSWORD = "correct horse battery";
+
+    public final Path dataDir;
+    public final RelayServer relay;
+
+    private TestRelay(Path dataDir, RelayServer relay) {
+        this.dataDir = dataDir;
+        this.relay = relay;
+    }
+
+    /** On a free port. */
+    public static TestRelay start(Path dataDir) throws Exception {
+        return start(dataDir, 0);
+    }
+
+    /** On {@code port} (0: a free one), e.g. the port of a relay stopped a moment ago. */
+    public static TestRelay start(Path dataDir, int port) throws Exception {
+        RelayConfig config = RelayConfig.defaults(dataDir).withHost("127.0.0.1").withPort(port)
+                .withPasswordIterations(1000);
+        return new TestRelay(dataDir, RelayServer.start(config, TestRelay::seed));
+    }
+
+    private static void seed(AccountStore accounts) {
+        accounts.addSite(new SiteRecord(SITE, "shop-secret-0123456789", "Shop", List.of(), 0));
+        PasswordHasher hasher = new PasswordHasher(1000);
+        accounts.addAgent(new AgentRecord(Ids.newId("a"), "alice", "Alice 小爱", hasher.hash(PASSWORD), true, false, null, 0));
+        accounts.addAgent(new AgentRecord(Ids.newId("a"), "bob", "Bob", hasher.hash(PASSWORD), false, false, null, 0));
+    }
+
+    public int port() {
+        return relay.port();
+    }
+
+    public ServerAddress address() {
+        return ServerAddress.parse("http://127.0.0.1:" + port());
+    }
+
+    public URI ws(String path) {
+        return relay.wsUri().resolve(path);
+    }
+
+    /** Logs {@code username} in over HTTP, as the app does. */
+    public AgentAccount login(String username) throws Exception {
+        LoginClient.Result r = new LoginClient().login(address(), username, PASSWORD);
+        return new AgentAccount(address(), r.username(), r.agentId(), r.name(), r.token(), r.expiresAt());
+    }
+
+    public VisitorClient visitor(String visitorId, String name) throws Exception {
+        return VisitorClient.connect(ws("/ws/visitor"), SITE, visitorId, name);
+    }
+
+    public static String newVisitorId() {
+        return "v-" + Ids.random(20);
+    }
+
+    @Override
+    public void close() {
+        relay.close();
+    }
+}
