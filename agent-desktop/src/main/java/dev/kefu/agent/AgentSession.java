@@ -6,11 +6,14 @@ import dev.kefu.agent.login.AgentAccount;
 import dev.kefu.agent.net.Backoff;
 import dev.kefu.agent.net.ConnectionState;
 import dev.kefu.agent.net.ConnectionStatus;
+import dev.kefu.agent.net.FilesClient;
 import dev.kefu.agent.net.RelayConnection;
 import dev.kefu.agent.notify.AlertService;
 import dev.kefu.agent.notify.AlertSink;
 import dev.kefu.agent.notify.Sound;
 import dev.kefu.agent.settings.Preferences;
+import dev.kefu.agent.upload.FileCache;
+import dev.kefu.agent.upload.Uploader;
 import dev.kefu.agent.visitors.VisitorService;
 import dev.kefu.protocol.Frame;
 import dev.kefu.protocol.Role;
@@ -49,13 +52,21 @@ public final class AgentSession implements AutoCloseable {
     private final ConversationService conversations;
     private final VisitorService visitors;
     private final AlertService alerts;
+    private final ExecutorService uploadThread;
+    private final Uploader uploader;
+    private final FileCache files;
+    private final ExecutorService downloads = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "kefu-download");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<Consumer<ConnectionStatus>> statusListeners = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Frame> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile ConnectionStatus status = ConnectionStatus.offline();
 
-    private AgentSession(AgentAccount account, ChatCache cache, Supplier<Preferences> preferences, Sound sound,
-                         AlertSink sink) {
+    private AgentSession(AgentAccount account, ChatCache cache, Path dataDir, Uploader.Options uploadOptions,
+                         Supplier<Preferences> preferences, Sound sound, AlertSink sink) {
         this.account = account;
         this.cache = cache;
         this.core = Executors.newSingleThreadExecutor(r -> {
@@ -84,13 +95,29 @@ public final class AgentSession implements AutoCloseable {
         this.visitors = new VisitorService(cache, core);
         this.alerts = new AlertService(preferences, sound, sink, System::currentTimeMillis);
         conversations.addListener(alerts);
+        this.uploadThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kefu-upload");
+            t.setDaemon(true);
+            return t;
+        });
+        FilesClient filesClient = new FilesClient(account.server(), account.token());
+        Path userDir = ChatCache.fileFor(dataDir, account.server().fileKey(), account.username()).getParent();
+        this.uploader = new Uploader(filesClient, userDir.resolve("uploads"), uploadOptions);
+        this.files = new FileCache(filesClient, userDir.resolve("files"));
+        conversations.useUploader(uploader, uploadThread, userDir.resolve("outgoing"));
     }
 
     /** Opens the account's cache under {@code dataDir} (blocking: SQLite). Nothing connects before {@link #start()}. */
     public static AgentSession open(AgentAccount account, Path dataDir, Supplier<Preferences> preferences, Sound sound,
                                     AlertSink sink) {
+        return open(account, dataDir, Uploader.Options.DEFAULTS, preferences, sound, sink);
+    }
+
+    /** As above, with the upload options (part sizes, signature version). */
+    public static AgentSession open(AgentAccount account, Path dataDir, Uploader.Options uploadOptions,
+                                    Supplier<Preferences> preferences, Sound sound, AlertSink sink) {
         ChatCache cache = ChatCache.open(ChatCache.fileFor(dataDir, account.server().fileKey(), account.username()));
-        return new AgentSession(account, cache, preferences, sound, sink);
+        return new AgentSession(account, cache, dataDir, uploadOptions, preferences, sound, sink);
     }
 
     /** Primes the alerts with the cached conversations, then connects. */
@@ -115,6 +142,37 @@ public final class AgentSession implements AutoCloseable {
 
     public AlertService alerts() {
         return alerts;
+    }
+
+    public Uploader uploader() {
+        return uploader;
+    }
+
+    /** Downloads of images and files by signed URL, cached in the data folder. */
+    public FileCache files() {
+        return files;
+    }
+
+    /** The bytes of a stored file (cached, else by signed URL), fetched off the calling thread. */
+    public java.util.concurrent.CompletableFuture<byte[]> fileBytes(String key) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return files.bytes(key);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, downloads);
+    }
+
+    /** A fresh signed URL of a stored file (to open it in the browser). */
+    public java.util.concurrent.CompletableFuture<String> fileUrl(String key) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return files.signedUrl(key);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, downloads);
     }
 
     public ConnectionStatus status() {
@@ -196,6 +254,8 @@ public final class AgentSession implements AutoCloseable {
     public void close() {
         connection.close();
         ticker.shutdownNow();
+        uploadThread.shutdownNow();
+        downloads.shutdownNow();
         core.shutdown();
         try {
             if (!core.awaitTermination(5, TimeUnit.SECONDS)) {

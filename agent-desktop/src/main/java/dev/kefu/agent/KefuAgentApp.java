@@ -144,6 +144,11 @@ public final class KefuAgentApp extends Application {
     }
 
     /** The running session, for tests; null before login. */
+    /** The main window's view model once logged in (null before). */
+    public MainViewModel mainViewModel() {
+        return main;
+    }
+
     public AgentSession session() {
         return session;
     }
@@ -263,19 +268,24 @@ public final class KefuAgentApp extends Application {
         }
     }
 
+    /** The agent's own replies (or the built-in ones), then the relay's personal and shared ones, without repeats. */
     private List<String> quickReplies() {
-        List<String> own = settings.quickReplies();
-        if (!own.isEmpty()) {
-            return own;
-        }
-        List<String> builtIn = new ArrayList<>();
-        for (int i = 1; i <= 9; i++) {
-            String text = i18n.t("quick." + i);
-            if (!text.startsWith("!")) {
-                builtIn.add(text);
+        List<String> local = settings.quickReplies();
+        if (local.isEmpty()) {
+            local = new ArrayList<>();
+            for (int i = 1; i <= 9; i++) {
+                String text = i18n.t("quick." + i);
+                if (!text.startsWith("!")) {
+                    local.add(text);
+                }
             }
         }
-        return builtIn;
+        java.util.LinkedHashSet<String> merged = new java.util.LinkedHashSet<>(local);
+        if (session != null) {
+            session.conversations().relayQuickReplies().stream().map(dev.kefu.protocol.Frame.QuickReply::text)
+                    .filter(t -> t != null && !t.isBlank()).forEach(merged::add);
+        }
+        return List.copyOf(merged);
     }
 
     private void openSettings() {

@@ -45,7 +45,17 @@ public final class MainViewModel {
         this.session = session;
         String me = session.account().agentId();
         this.list = new ConversationListViewModel(session.conversations(), me);
-        this.chat = new ChatViewModel(session.conversations(), me, quickReplies);
+        this.chat = new ChatViewModel(session.conversations(), me, quickReplies, new dev.kefu.agent.chat.FileAccess() {
+            @Override
+            public java.util.concurrent.CompletableFuture<byte[]> bytes(String key) {
+                return session.fileBytes(key);
+            }
+
+            @Override
+            public java.util.concurrent.CompletableFuture<String> url(String key) {
+                return session.fileUrl(key);
+            }
+        });
         this.panel = new VisitorPanelViewModel(session.visitors(), session.conversations());
         this.visitors = new VisitorsViewModel(session.visitors(), session.conversations());
 

@@ -53,6 +53,8 @@ class AgentAppUiTest {
     private TestRelay relay;
     private KefuAgentApp app;
     private VisitorClient visitor;
+    private String visitorId;
+    private int relayPort;
     private VisitorClient second;
     private VisitorClient browsing;
     private String conv;
@@ -66,6 +68,7 @@ class AgentAppUiTest {
                     + "or: Xvfb :99 -screen 0 1280x800x24 & export DISPLAY=:99");
         }
         relay = TestRelay.start(relayDir);
+        relayPort = relay.port();
         FxToolkit.registerPrimaryStage();
         ignoreRelayThreadFailures();
         AgentOptions options = new AgentOptions(relay.address().toString(), "alice", null, dataDir, Language.EN, false);
@@ -103,7 +106,8 @@ class AgentAppUiTest {
     @Test
     @Order(2)
     void visitorWrites_conversationWaitsWithANotification() throws Exception {
-        visitor = relay.visitor(TestRelay.newVisitorId(), "Li Lei 李雷");
+        visitorId = TestRelay.newVisitorId();
+        visitor = relay.visitor(visitorId, "Li Lei 李雷");
         visitor.page("https://shop.example/products/42", "Blue teapot 蓝色茶壶");
         conv = visitor.say("你好, my teapot has not arrived yet").path("conv").asText();
 
@@ -214,6 +218,112 @@ class AgentAppUiTest {
         assertThat(invited.path("body").asText()).isEqualTo("Hello! Can I help you with anything?");
         assertThat(invited.path("from").path("role").asText()).isEqualTo("agent");
         waitUntil(() -> "Yes".equals(cellText(table, "Zhang Wei 张伟", 5)));
+    }
+
+    @Test
+    @Order(30)
+    void attach_imageAndFile_thumbnailAndLink_visitorDownloadsTheBytes() throws Exception {
+        // Runs after the offline steps (the screen capture and the file opener load AWT into this JVM):
+        // the relay comes back on the same data and port, the visitor reconnects.
+        relay = TestRelay.start(relayDir, relayPort);
+        relayStopped = false;
+        app.session().reconnectNow();
+        waitUntil(() -> app.session().status().isOnline());
+        visitor.close();
+        visitor = relay.visitor(visitorId, "Li Lei 李雷");
+        waitUntil(() -> "Li Lei 李雷".equals(textOf("#chatTitle")));
+        Path dir = java.nio.file.Files.createTempDirectory(dataDir, "attach");
+        Path png = dir.resolve("teapot-photo.png");
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(480, 320, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setPaint(new java.awt.GradientPaint(0, 0, new java.awt.Color(20, 110, 200), 480, 320, new java.awt.Color(250, 190, 60)));
+        g.fillRect(0, 0, 480, 320);
+        g.setColor(java.awt.Color.WHITE);
+        g.fillOval(150, 90, 180, 140);
+        g.setFont(g.getFont().deriveFont(36f));
+        g.drawString("teapot #42", 140, 290);
+        g.dispose();
+        javax.imageio.ImageIO.write(img, "png", png.toFile());
+        var chat = app.mainViewModel().chat();
+        WaitForAsyncUtils.asyncFx(() -> chat.attach(png)).get();
+
+        JsonNode image = visitor.next(f -> "msg".equals(f.path("type").asText()) && "image".equals(f.path("kind").asText()),
+                "the image");
+        assertThat(relay.visitorDownload(visitorId, image.path("file").path("key").asText()))
+                .isEqualTo(java.nio.file.Files.readAllBytes(png));
+        waitUntil(() -> robot.lookup(".thumbnail-image").tryQuery().isPresent());
+        waitUntil(() -> chat.uploads().values().stream().anyMatch(p -> p == 1.0));
+
+        Path pdf = dir.resolve("invoice.pdf");
+        java.nio.file.Files.write(pdf, "%PDF-1.4 invoice".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        WaitForAsyncUtils.asyncFx(() -> chat.attach(pdf)).get();
+        visitor.next(f -> "msg".equals(f.path("type").asText()) && "file".equals(f.path("kind").asText()), "the pdf");
+        waitUntil(() -> chat.messages().stream().anyMatch(m -> "invoice.pdf".equals(m.fileName())
+                && m.state() == dev.kefu.agent.cache.MessageState.SENT));
+        waitUntil(() -> robot.lookup(".file-link").match(n -> n.getScene() != null && !n.isDisabled()).tryQuery().isPresent());
+        robot.clickOn(robot.lookup(".file-link").match(n -> n.getScene() != null && !n.isDisabled()).queryAs(Node.class));
+        waitUntil(() -> chat.openedUrlProperty().get() != null);
+        assertThat(chat.openedUrlProperty().get()).startsWith(relay.address().toString().replaceAll("/$", ""));
+        Screenshots.save(app.stage().getScene(), "chat-image.png");
+    }
+
+    @Test
+    @Order(31)
+    void screenshot_captureCropSend_reachesTheVisitorAsAnImage() throws Exception {
+        var chat = app.mainViewModel().chat();
+        java.awt.image.BufferedImage screen = dev.kefu.agent.ui.ScreenCapture.captureScreen();
+        assertThat(screen.getWidth()).isEqualTo(1280);
+        WaitForAsyncUtils.asyncFx(() -> chat.sendScreenshot(screen, 100, 80, 400, 300)).get();
+        JsonNode shot = visitor.next(f -> "msg".equals(f.path("type").asText()) && "image".equals(f.path("kind").asText()),
+                "the screenshot");
+        assertThat(shot.path("file").path("name").asText()).startsWith("screenshot-").endsWith(".png");
+        java.awt.image.BufferedImage got = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                relay.visitorDownload(visitorId, shot.path("file").path("key").asText())));
+        assertThat(got.getWidth()).isEqualTo(400);
+        assertThat(got.getHeight()).isEqualTo(300);
+        assertThat(got.getRGB(10, 10)).isEqualTo(screen.getRGB(110, 90));
+    }
+
+    @Test
+    @Order(32)
+    void screenshotButton_selectRegion_previewThenSend() throws Exception {
+        robot.clickOn("#screenshot");
+        waitUntil(() -> robot.lookup("#screenshotOverlay").tryQuery().isPresent());
+        robot.drag(new javafx.geometry.Point2D(300, 200), javafx.scene.input.MouseButton.PRIMARY)
+                .dropTo(new javafx.geometry.Point2D(620, 440));
+        waitUntil(() -> robot.lookup("#screenshotPreview").tryQuery().isPresent());
+        robot.clickOn("OK");
+        JsonNode shot = visitor.next(f -> "msg".equals(f.path("type").asText()) && "image".equals(f.path("kind").asText()),
+                "the screenshot from the overlay");
+        java.awt.image.BufferedImage got = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                relay.visitorDownload(visitorId, shot.path("file").path("key").asText())));
+        assertThat(got.getWidth()).isBetween(316, 324);
+        assertThat(got.getHeight()).isBetween(236, 244);
+    }
+
+    @Test
+    @Order(33)
+    void paste_anImage_inTheComposer_sendsItAsPng() throws Exception {
+        WaitForAsyncUtils.asyncFx(() -> {
+            javafx.scene.image.WritableImage img = new javafx.scene.image.WritableImage(64, 48);
+            for (int y = 0; y < 48; y++) {
+                for (int x = 0; x < 64; x++) {
+                    img.getPixelWriter().setArgb(x, y, 0xFF000000 | (x * 4 << 16) | (y * 5 << 8) | 0x80);
+                }
+            }
+            javafx.scene.input.ClipboardContent content = new javafx.scene.input.ClipboardContent();
+            content.putImage(img);
+            javafx.scene.input.Clipboard.getSystemClipboard().setContent(content);
+        }).get();
+        robot.clickOn("#input");
+        robot.press(KeyCode.CONTROL).press(KeyCode.V).release(KeyCode.V).release(KeyCode.CONTROL);
+        JsonNode pasted = visitor.next(f -> "msg".equals(f.path("type").asText()) && "image".equals(f.path("kind").asText()),
+                "the pasted image");
+        assertThat(pasted.path("file").path("name").asText()).isEqualTo("pasted.png");
+        java.awt.image.BufferedImage got = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                relay.visitorDownload(visitorId, pasted.path("file").path("key").asText())));
+        assertThat(got.getWidth()).isEqualTo(64);
+        assertThat(got.getRGB(10, 20) & 0xFFFFFF).isEqualTo((40 << 16) | (100 << 8) | 0x80);
     }
 
     @Test

@@ -23,11 +23,11 @@ class ArchitectureTest {
 
     @ArchTest
     static final ArchRule servicesDoNotUseJavaFx = noClasses()
-            .that().resideInAnyPackage("..agent.net..", "..agent.cache..")
+            .that().resideInAnyPackage("..agent.net..", "..agent.cache..", "..agent.upload..")
             .or().haveSimpleNameEndingWith("Service")
             .or().haveSimpleName("AgentSession").or().haveSimpleName("Settings").or().haveSimpleName("RememberedLogin")
             .should().dependOnClassesThat().resideInAnyPackage("javafx..", "org.controlsfx..", "java.awt..")
-            .as("services (connection, cache, conversations, visitors, alerts, settings) use no JavaFX at all");
+            .as("services (connection, cache, uploads, conversations, visitors, alerts, settings) use no JavaFX at all");
 
     @ArchTest
     static final ArchRule viewModelsHoldNoNodes = noClasses()

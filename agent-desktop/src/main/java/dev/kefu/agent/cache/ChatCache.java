@@ -98,13 +98,19 @@ public final class ChatCache implements AutoCloseable {
               ts INTEGER NOT NULL);
             CREATE INDEX visitor_pages_visitor ON visitor_pages(visitor_id, id);
             CREATE TABLE agents (id TEXT PRIMARY KEY, name TEXT)
+            """, """
+            ALTER TABLE messages ADD COLUMN file_key TEXT;
+            ALTER TABLE messages ADD COLUMN file_mime TEXT;
+            ALTER TABLE messages ADD COLUMN file_size INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE outbox ADD COLUMN upload_path TEXT
             """);
 
     private static final String PENDING = "pending";
     private static final String STORED = "stored";
     private static final String FAILED = "failed";
     private static final String MESSAGE_COLUMNS = "m.id, m.conv, m.seq, m.cid, m.from_role, m.from_id, m.from_name, "
-            + "m.kind, m.body, m.file_name, m.ts, m.state, m.error, coalesce(c.peer_read_seq, 0)";
+            + "m.kind, m.body, m.file_name, m.ts, m.state, m.error, coalesce(c.peer_read_seq, 0), m.file_key, m.file_mime, "
+            + "m.file_size";
     private static final String CONVERSATION_COLUMNS = "id, site, status, visitor_id, visitor_name, agent_id, "
             + "agent_name, last_seq, created_at, held_seq, my_read_seq, peer_read_seq, unread, last_body, "
             + "last_from_role, last_ts";
@@ -248,6 +254,9 @@ public final class ChatCache implements AutoCloseable {
             }
             Frame.Party from = m.from() == null ? new Frame.Party(Role.SYSTEM, null, null) : m.from();
             String fileName = m.file() == null ? null : m.file().name();
+            String fileKey = m.file() == null ? null : m.file().key();
+            String fileMime = m.file() == null ? null : m.file().mime();
+            long fileSize = m.file() == null || m.file().size() == null ? 0 : m.file().size();
             String kind = m.kind() == null ? MessageKind.TEXT : m.kind();
             Optional<Long> own = Role.AGENT.equals(from.role()) && from.id() != null && from.id().equals(myAgentId)
                     ? pendingId(m.cid()) : Optional.empty();
@@ -256,11 +265,15 @@ public final class ChatCache implements AutoCloseable {
                 id = own.get();
                 sql.update("UPDATE messages SET conv = ?, seq = ?, ts = ?, state = ?, error = NULL WHERE id = ?",
                         m.conv(), m.seq(), m.ts(), STORED, id);
+                if (fileKey != null) {
+                    sql.update("UPDATE messages SET file_key = ? WHERE id = ?", fileKey, id);
+                }
                 sql.update("DELETE FROM outbox WHERE cid = ?", m.cid());
             } else {
-                id = sql.insert("INSERT INTO messages(conv, seq, cid, from_role, from_id, from_name, kind, body, file_name, ts, state) "
-                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", m.conv(), m.seq(), m.cid(), from.role(),
-                        from.id(), from.name(), kind, m.body(), fileName, m.ts(), STORED);
+                id = sql.insert("INSERT INTO messages(conv, seq, cid, from_role, from_id, from_name, kind, body, file_name, "
+                                + "ts, state, file_key, file_mime, file_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        m.conv(), m.seq(), m.cid(), from.role(), from.id(), from.name(), kind, m.body(), fileName, m.ts(),
+                        STORED, fileKey, fileMime, fileSize);
             }
             stored(m.conv(), m.seq(), preview(kind, m.body(), fileName), from.role(), m.ts());
             if (Role.VISITOR.equals(from.role()) && from.name() != null) {
@@ -289,6 +302,36 @@ public final class ChatCache implements AutoCloseable {
                         body, me.role(), now, conv);
             }
             return message(id).orElseThrow();
+        });
+    }
+
+    /**
+     * Writes an own image or file before it is uploaded: a pending row and an outbox row holding the
+     * {@code send} frame without a key yet, and the local {@code path} to upload from (see
+     * {@link #fileUploaded}).
+     */
+    public synchronized ChatMessage addPendingFile(String conv, String cid, Frame.Party me, String kind, String name,
+                                                   String mime, long size, String frameJson, String path) {
+        return sql.transaction(() -> {
+            long now = System.currentTimeMillis();
+            long id = sql.insert("INSERT INTO messages(conv, seq, cid, from_role, from_id, from_name, kind, body, file_name, "
+                    + "ts, state, file_mime, file_size) VALUES (?, NULL, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)", conv, cid,
+                    me.role(), me.id(), me.name(), kind, name, now, PENDING, mime, size);
+            sql.update("INSERT INTO outbox(cid, message_id, frame, created_at, upload_path) VALUES (?, ?, ?, ?, ?)",
+                    cid, id, frameJson, now, path);
+            sql.update("UPDATE conversations SET last_body = ?, last_from_role = ?, last_ts = ? WHERE id = ?",
+                    preview(kind, null, name), me.role(), now, conv);
+            return message(id).orElseThrow();
+        });
+    }
+
+    /** The file of {@code cid} is in storage under {@code key}: the outbox row now holds the frame to send. */
+    public synchronized Optional<ChatMessage> fileUploaded(String cid, String key, String frameJson) {
+        return sql.transaction(() -> {
+            Optional<Long> pending = pendingId(cid);
+            sql.update("UPDATE outbox SET frame = ?, upload_path = NULL WHERE cid = ?", frameJson, cid);
+            pending.ifPresent(id -> sql.update("UPDATE messages SET file_key = ? WHERE id = ?", key, id));
+            return pending.flatMap(this::message);
         });
     }
 
@@ -325,8 +368,8 @@ public final class ChatCache implements AutoCloseable {
 
     /** Frames waiting for their ack, oldest first. */
     public synchronized List<OutboxEntry> outbox() {
-        return sql.query("SELECT cid, frame, created_at FROM outbox ORDER BY created_at, rowid",
-                rs -> new OutboxEntry(rs.getString(1), rs.getString(2), rs.getLong(3)));
+        return sql.query("SELECT cid, frame, created_at, upload_path FROM outbox ORDER BY created_at, rowid",
+                rs -> new OutboxEntry(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
     }
 
     public synchronized int outboxSize() {
@@ -518,7 +561,7 @@ public final class ChatCache implements AutoCloseable {
         };
         return new ChatMessage(rs.getLong(1), rs.getString(2), seq, rs.getString(4), role, rs.getString(6),
                 rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getLong(11), shown,
-                rs.getString(13));
+                rs.getString(13), rs.getString(15), rs.getString(16), rs.getLong(17));
     }
 
     private static String json(Map<String, Object> attrs) {

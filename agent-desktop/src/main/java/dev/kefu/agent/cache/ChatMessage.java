@@ -1,5 +1,6 @@
 package dev.kefu.agent.cache;
 
+import dev.kefu.protocol.MessageKind;
 import dev.kefu.protocol.Role;
 
 /**
@@ -12,10 +13,27 @@ import dev.kefu.protocol.Role;
  * @param fileName name of an attached file; null for text
  * @param ts       epoch ms: the relay's time once stored, the local time while pending
  * @param error    the relay's error code when {@link MessageState#FAILED}; null otherwise
+ * @param fileKey  storage key of an image or file; null for text, and while its upload is pending
+ * @param fileMime content type of the file; null for text
+ * @param fileSize bytes of the file; 0 for text
  */
 public record ChatMessage(long localId, String conv, long seq, String cid, String fromRole, String fromId,
                           String fromName, String kind, String body, String fileName, long ts, MessageState state,
-                          String error) {
+                          String error, String fileKey, String fileMime, long fileSize) {
+
+    /** A text message (or a file whose details are not known). */
+    public ChatMessage(long localId, String conv, long seq, String cid, String fromRole, String fromId, String fromName,
+                       String kind, String body, String fileName, long ts, MessageState state, String error) {
+        this(localId, conv, seq, cid, fromRole, fromId, fromName, kind, body, fileName, ts, state, error, null, null, 0);
+    }
+
+    public boolean isImage() {
+        return MessageKind.IMAGE.equals(kind);
+    }
+
+    public boolean hasFile() {
+        return fileName != null;
+    }
 
     public boolean fromVisitor() {
         return Role.VISITOR.equals(fromRole);

@@ -6,6 +6,7 @@ import dev.kefu.agent.cache.KnownAgent;
 import dev.kefu.agent.ui.I18n;
 import dev.kefu.agent.ui.NodeLists;
 import dev.kefu.agent.ui.UiClock;
+import dev.kefu.agent.ui.UiThread;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
 import javafx.collections.ListChangeListener;
@@ -20,6 +21,7 @@ import javafx.scene.control.Dialog;
 import javafx.scene.control.Hyperlink;
 import javafx.scene.control.Label;
 import javafx.scene.control.ListView;
+import javafx.scene.control.ProgressBar;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.Tooltip;
@@ -53,6 +55,8 @@ public final class ChatView {
             "☀", "☕", "✈", "♪", "✌", "☎", "✉", "⚡");
     private static final Pattern AGENT_IN_ANGLES = Pattern.compile(".*<([^<>]+)>\\s*$");
     private static final double BUBBLE_MAX_WIDTH = 460;
+    private static final double THUMB_W = 240;
+    private static final double THUMB_H = 180;
 
     private final ChatViewModel vm;
     private final I18n i18n;
@@ -78,6 +82,54 @@ public final class ChatView {
         empty.visibleProperty().bind(vm.conversationProperty().isNull());
         root.getChildren().addAll(empty, chat);
         root.setId("chatView");
+        // drag and drop files onto the chat
+        root.setOnDragOver(e -> {
+            if (e.getDragboard().hasFiles() && vm.conversationProperty().get() != null) {
+                e.acceptTransferModes(javafx.scene.input.TransferMode.COPY);
+            }
+            e.consume();
+        });
+        root.setOnDragDropped(e -> {
+            boolean done = e.getDragboard().hasFiles();
+            if (done) {
+                e.getDragboard().getFiles().forEach(f -> vm.attach(f.toPath()));
+            }
+            e.setDropCompleted(done);
+            e.consume();
+        });
+        vm.openedUrlProperty().addListener((o, was, url) -> openInBrowser(url));
+    }
+
+    /** Pastes what the clipboard holds: an image is sent as PNG, files are attached; false if neither. */
+    boolean paste() {
+        javafx.scene.input.Clipboard cb = javafx.scene.input.Clipboard.getSystemClipboard();
+        if (cb.hasFiles()) {
+            cb.getFiles().forEach(f -> vm.attach(f.toPath()));
+            return true;
+        }
+        if (cb.hasImage() && !cb.hasString()) {
+            vm.attachPng(dev.kefu.agent.ui.FxImages.png(cb.getImage()), "pasted.png");
+            return true;
+        }
+        return false;
+    }
+
+    private static void openInBrowser(String url) {
+        if (url == null) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                if (java.awt.Desktop.isDesktopSupported()
+                        && java.awt.Desktop.getDesktop().isSupported(java.awt.Desktop.Action.BROWSE)) {
+                    java.awt.Desktop.getDesktop().browse(java.net.URI.create(url));
+                }
+            } catch (Exception e) {
+                // no browser here: the URL stays in the view model for copying
+            }
+        }, "kefu-open-url");
+        t.setDaemon(true);
+        t.start();
     }
 
     public Parent root() {
@@ -301,23 +353,81 @@ public final class ChatView {
             from.getStyleClass().add("bubble-from");
             bubble.getChildren().add(from);
         }
-        Label body = new Label(m.body() != null && !m.body().isEmpty() ? m.body()
-                : m.fileName() != null ? "📎 " + m.fileName() : "[" + m.kind() + "]");
-        body.setWrapText(true);
-        body.setMinHeight(Region.USE_PREF_SIZE);
-        body.getStyleClass().add("bubble-text");
+        Node body;
+        if (m.hasFile()) {
+            body = fileContent(m);
+        } else {
+            Label text = new Label(m.body() != null && !m.body().isEmpty() ? m.body() : "[" + m.kind() + "]");
+            text.setWrapText(true);
+            text.setMinHeight(Region.USE_PREF_SIZE);
+            text.getStyleClass().add("bubble-text");
+            body = text;
+        }
         Label meta = new Label(meta(m, agentSide));
         meta.getStyleClass().addAll("bubble-meta", "state-" + m.state().name().toLowerCase(java.util.Locale.ROOT));
         if (m.error() != null) {
             meta.setTooltip(new Tooltip(noticeText(m.error())));
         }
-        bubble.getChildren().addAll(body, meta);
+        bubble.getChildren().add(body);
+        if (m.state() == dev.kefu.agent.cache.MessageState.PENDING && m.hasFile()) {
+            bubble.getChildren().add(uploadProgress(m.cid(), bubble));
+        }
+        bubble.getChildren().add(meta);
         bubble.setMaxWidth(BUBBLE_MAX_WIDTH);
         HBox row = new HBox(bubble);
         row.setAlignment(agentSide ? Pos.CENTER_RIGHT : Pos.CENTER_LEFT);
         row.getStyleClass().add("message-row");
         row.setUserData(m);
         return row;
+    }
+
+    /** An image as a thumbnail (bytes fetched by signed URL, cached), a file as a link; both open the file. */
+    private Node fileContent(ChatMessage m) {
+        if (m.isImage()) {
+            StackPane frame = new StackPane(new Label("🖼 " + m.fileName()));
+            frame.getStyleClass().add("thumbnail");
+            frame.setMinSize(120, 60);
+            frame.setOnMouseClicked(e -> vm.openFile(m));
+            if (m.fileKey() != null) {
+                vm.fileBytes(m).thenAccept(bytes -> UiThread.run(() -> {
+                    javafx.scene.image.Image img = new javafx.scene.image.Image(new java.io.ByteArrayInputStream(bytes),
+                            THUMB_W, THUMB_H, true, true);
+                    javafx.scene.image.ImageView view = new javafx.scene.image.ImageView(img);
+                    view.getStyleClass().add("thumbnail-image");
+                    frame.getChildren().setAll(view);
+                }));
+            }
+            return frame;
+        }
+        Hyperlink link = new Hyperlink("↓ " + m.fileName() + (m.fileSize() > 0 ? "  (" + size(m.fileSize()) + ")" : ""));
+        link.getStyleClass().add("file-link");
+        link.setWrapText(true);
+        link.setOnAction(e -> vm.openFile(m));
+        link.setDisable(m.fileKey() == null);
+        return link;
+    }
+
+    private Node uploadProgress(String cid, VBox bubble) {
+        ProgressBar bar = new ProgressBar();
+        bar.getStyleClass().add("upload-progress");
+        bar.setMaxWidth(Double.MAX_VALUE);
+        Double now = vm.uploads().get(cid);
+        bar.setProgress(now == null ? ProgressBar.INDETERMINATE_PROGRESS : now);
+        javafx.collections.MapChangeListener<String, Double> listener = c -> {
+            if (cid.equals(c.getKey()) && c.wasAdded()) {
+                bar.setProgress(c.getValueAdded() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : c.getValueAdded());
+            }
+        };
+        bubble.getProperties().put("uploadListener", listener); // the weak listener lives as long as the bubble
+        vm.uploads().addListener(new javafx.collections.WeakMapChangeListener<>(listener));
+        return bar;
+    }
+
+    private static String size(long bytes) {
+        if (bytes < 1024 * 1024) {
+            return String.format(java.util.Locale.ROOT, "%.0f KB", Math.max(1, bytes / 1024.0));
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f MB", bytes / (1024.0 * 1024));
     }
 
     private String meta(ChatMessage m, boolean agentSide) {
@@ -379,7 +489,24 @@ public final class ChatView {
         send.getStyleClass().add("accent");
         send.setOnAction(e -> vm.send());
         send.disableProperty().bind(closed.or(vm.inputProperty().isEmpty()));
-        HBox tools = new HBox(6, emoji, quick, hint, spacer, send);
+        Button attach = new Button("+");
+        attach.setId("attach");
+        attach.setTooltip(new Tooltip(i18n.t("chat.attach")));
+        attach.setOnAction(e -> {
+            javafx.stage.FileChooser chooser = new javafx.stage.FileChooser();
+            chooser.setTitle(i18n.t("chat.attach"));
+            java.util.List<java.io.File> picked = chooser.showOpenMultipleDialog(root.getScene().getWindow());
+            if (picked != null) {
+                picked.forEach(f -> vm.attach(f.toPath()));
+            }
+        });
+        attach.disableProperty().bind(closed);
+        Button shot = new Button("✂");
+        shot.setId("screenshot");
+        shot.setTooltip(new Tooltip(i18n.t("chat.screenshot")));
+        shot.setOnAction(e -> ScreenshotOverlay.start((javafx.stage.Stage) root.getScene().getWindow(), vm, i18n));
+        shot.disableProperty().bind(closed);
+        HBox tools = new HBox(6, emoji, quick, attach, shot, hint, spacer, send);
         tools.setAlignment(Pos.CENTER_LEFT);
 
         VBox composer = new VBox(6, quickList, input, tools);
@@ -389,6 +516,10 @@ public final class ChatView {
     }
 
     private void onKey(KeyEvent e) {
+        if (e.isShortcutDown() && e.getCode() == KeyCode.V && paste()) {
+            e.consume();
+            return;
+        }
         if (e.getCode() != KeyCode.ENTER) {
             if (e.getCode() == KeyCode.ESCAPE && quickList.isVisible()) {
                 vm.inputProperty().set("");

@@ -50,12 +50,26 @@ public final class ChatViewModel {
     private final BooleanProperty online = new SimpleBooleanProperty();
     private final StringProperty notice = new SimpleStringProperty("");
     private final ObservableList<KnownAgent> agents = FXCollections.observableArrayList();
+    /** Own uploads in progress by cid: 0..1 done, -1 waiting for the network. */
+    private final javafx.collections.ObservableMap<String, Double> uploads = FXCollections.observableHashMap();
+    private final StringProperty openedUrl = new SimpleStringProperty();
+    private final FileAccess files;
     private String currentId;
 
     /**
      * @param quickReplies the replies offered after {@code /}, in order
      */
+    private static final java.util.Set<String> UPLOAD_CODES = java.util.Set.of("too_large", "type_not_allowed",
+            "refused", "expired", "unreadable", "network");
+
     public ChatViewModel(ConversationService service, String myId, Supplier<List<String>> quickReplies) {
+        this(service, myId, quickReplies, FileAccess.NONE);
+    }
+
+    /** @param files stored files' bytes and signed URLs (thumbnails, opening files) */
+    public ChatViewModel(ConversationService service, String myId, Supplier<List<String>> quickReplies,
+                         FileAccess files) {
+        this.files = files;
         this.service = service;
         this.myId = myId;
         this.quickReplies = quickReplies;
@@ -105,9 +119,15 @@ public final class ChatViewModel {
             public void refused(String conv, String code, String message) {
                 UiThread.run(() -> {
                     if (conv == null || isCurrent(conv)) {
-                        notice.set(code);
+                        // upload refusals carry a message meant for the agent (the limit, the type)
+                        notice.set(UPLOAD_CODES.contains(code) && message != null ? message : code);
                     }
                 });
+            }
+
+            @Override
+            public void uploadProgress(String conv, String cid, long sent, long total) {
+                UiThread.run(() -> uploads.put(cid, total <= 0 ? -1.0 : Math.min(1.0, (double) sent / total)));
             }
         });
         input.addListener((o, was, text) -> {
@@ -190,6 +210,65 @@ public final class ChatViewModel {
         }
         input.set("");
         service.send(c.id(), text);
+    }
+
+    /** Sends the file at {@code path} (picker, drag and drop, pasted file) to the open conversation. */
+    public void attach(java.nio.file.Path path) {
+        Conversation c = conversation.get();
+        if (c == null || !c.isLive() || path == null) {
+            return;
+        }
+        String name = path.getFileName().toString();
+        service.sendFile(c.id(), path, name, dev.kefu.agent.upload.Uploader.mimeOf(name))
+                .exceptionally(e -> failedLocally(e));
+    }
+
+    /** Sends a PNG made in the app (a pasted image, a screenshot) to the open conversation. */
+    public void attachPng(byte[] png, String name) {
+        Conversation c = conversation.get();
+        if (c == null || !c.isLive()) {
+            return;
+        }
+        service.sendBytes(c.id(), png, name, "image/png").exceptionally(e -> failedLocally(e));
+    }
+
+    /** The screenshot tool's last step: the selected region of a captured screen, sent as an image. */
+    public void sendScreenshot(java.awt.image.BufferedImage screen, int x, int y, int w, int h) {
+        attachPng(dev.kefu.agent.ui.ScreenCapture.cropPng(screen, x, y, w, h), "screenshot-"
+                + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".png");
+    }
+
+    private ChatMessage failedLocally(Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        UiThread.run(() -> notice.set(String.valueOf(cause.getMessage())));
+        return null;
+    }
+
+    /** The bytes of an image or file of a message (thumbnails); cached on disk by the service. */
+    public java.util.concurrent.CompletableFuture<byte[]> fileBytes(ChatMessage m) {
+        return m.fileKey() == null ? java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("not uploaded"))
+                : files.bytes(m.fileKey());
+    }
+
+    /** Opens a message's file: a fresh signed URL goes to {@link #openedUrlProperty()}, which the view opens. */
+    public void openFile(ChatMessage m) {
+        if (m.fileKey() == null) {
+            return;
+        }
+        files.url(m.fileKey()).thenAccept(url -> UiThread.run(() -> openedUrl.set(url)))
+                .exceptionally(e -> {
+                    UiThread.run(() -> notice.set(String.valueOf(e.getMessage())));
+                    return null;
+                });
+    }
+
+    /** Upload progress of own pending files by cid (0..1; -1 waiting for the network). */
+    public javafx.collections.ObservableMap<String, Double> uploads() {
+        return uploads;
+    }
+
+    public ReadOnlyStringProperty openedUrlProperty() {
+        return openedUrl;
     }
 
     public void accept() {

@@ -29,6 +29,12 @@ public interface ConversationListener {
     /** The number of own messages waiting for the relay's ack. */
     default void outboxChanged(int queued) { }
 
+    /**
+     * An own file's upload progressed: {@code sent} of {@code total} bytes; both -1 when it stopped
+     * and waits to be retried after the next reconnect.
+     */
+    default void uploadProgress(String conv, String cid, long sent, long total) { }
+
     /** The relay refused an operation ({@code code} is the wire error code); {@code conv} may be null. */
     default void refused(String conv, String code, String message) { }
 }

@@ -7,6 +7,9 @@ import dev.kefu.agent.cache.KnownAgent;
 import dev.kefu.agent.cache.OutboxEntry;
 import dev.kefu.agent.cache.SearchHit;
 import dev.kefu.agent.net.FrameSender;
+import dev.kefu.agent.upload.UploadException;
+import dev.kefu.agent.upload.UploadedFile;
+import dev.kefu.agent.upload.Uploader;
 import dev.kefu.protocol.ConvStatus;
 import dev.kefu.protocol.ErrorCode;
 import dev.kefu.protocol.Frame;
@@ -17,6 +20,8 @@ import dev.kefu.protocol.Role;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -50,6 +55,9 @@ public final class ConversationService {
     public static final int LIST_LIMIT = 1000;
     private static final long TYPING_EVERY_MS = 800;
     private static final long RETRY_BUSY_MS = 2000;
+    /** An upload that failed on the network is retried this often while online (then after each welcome). */
+    private static final int UPLOAD_RETRIES_ONLINE = 3;
+    private static final long UPLOAD_RETRY_MS = 3000;
 
     private final ChatCache cache;
     private final FrameSender relay;
@@ -60,6 +68,15 @@ public final class ConversationService {
     // core thread only
     private final Map<String, Long> typingSentAt = new HashMap<>();
     private final Set<String> syncsInFlight = new HashSet<>();
+    private final Set<String> uploading = new HashSet<>();
+    private final Map<String, Integer> uploadRetries = new HashMap<>();
+    /** The relay's agent roster ({@code agents} frames); null until one came (older relays send none). */
+    private List<Frame.AgentInfo> roster;
+    /** The relay's quick replies ({@code quickReplies} frames); read from the UI thread. */
+    private volatile List<Frame.QuickReply> relayQuickReplies = List.of();
+    private Uploader uploader; // null: files cannot be sent (tests of text only)
+    private Executor uploads;
+    private Path outgoing;
 
     /**
      * @param me    this agent ({@code role agent}, id, shown name), to recognise own messages
@@ -75,6 +92,32 @@ public final class ConversationService {
         this.core = core;
         this.me = me;
         this.newCid = newCid;
+    }
+
+    /**
+     * Lets {@link #sendFile} upload, on {@code uploadThread} (never the services thread: uploads take
+     * long); {@code outgoingDir} keeps pasted images and screenshots until they are sent.
+     */
+    public void useUploader(Uploader uploader, Executor uploadThread, Path outgoingDir) {
+        later(() -> {
+            this.uploader = uploader;
+            this.uploads = uploadThread;
+            this.outgoing = outgoingDir;
+        });
+    }
+
+    /** Sends bytes made in the app (a pasted image, a screenshot) as a file named {@code name}. */
+    public CompletableFuture<ChatMessage> sendBytes(String conv, byte[] bytes, String name, String mime) {
+        return onCore(() -> {
+            try {
+                Files.createDirectories(outgoing);
+                Path file = Files.createTempFile(outgoing, "out-", "-" + name);
+                Files.write(file, bytes);
+                return file;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).thenCompose(file -> sendFile(conv, file, name, mime));
     }
 
     public void addListener(ConversationListener listener) {
@@ -137,8 +180,31 @@ public final class ConversationService {
     }
 
     /** Agents met in conversation frames and messages, for transfers (the relay has no agent list yet). */
+    /**
+     * Agents to transfer to: the relay's roster when it sent one (online first, with status and load
+     * in the name), else the agents met so far (cached).
+     */
     public CompletableFuture<List<KnownAgent>> knownAgents() {
-        return onCore(() -> cache.knownAgents().stream().filter(a -> !a.id().equals(me.id())).toList());
+        return onCore(() -> {
+            if (roster != null) {
+                return roster.stream().filter(a -> !a.id().equals(me.id()))
+                        .sorted(java.util.Comparator.comparing((Frame.AgentInfo a) -> rank(a.status()))
+                                .thenComparing(a -> a.name() == null ? a.id() : a.name()))
+                        .map(a -> new KnownAgent(a.id(), (a.name() == null ? a.id() : a.name()) + " · " + a.status()
+                                + " " + a.open() + "/" + a.capacity()))
+                        .toList();
+            }
+            return cache.knownAgents().stream().filter(a -> !a.id().equals(me.id())).toList();
+        });
+    }
+
+    private static int rank(String status) {
+        return "online".equals(status) ? 0 : "away".equals(status) ? 1 : 2;
+    }
+
+    /** The relay's quick replies (personal and shared), latest {@code quickReplies} frame; any thread. */
+    public List<Frame.QuickReply> relayQuickReplies() {
+        return relayQuickReplies;
     }
 
     public CompletableFuture<Integer> outboxSize() {
@@ -161,6 +227,105 @@ public final class ConversationService {
             relay.send(frame);
             return pending;
         });
+    }
+
+    /**
+     * Sends an image or file: writes it as pending with an outbox row holding the local path, and
+     * uploads it if online (else after the next welcome); once uploaded the {@code send} frame goes
+     * out with the same cid. Size and type limits are checked by the upload; a refusal shows the
+     * message as failed with the reason ({@link ConversationListener#refused}).
+     */
+    public CompletableFuture<ChatMessage> sendFile(String conv, Path file, String name, String mime) {
+        return onCore(() -> {
+            long size;
+            try {
+                size = Files.size(file);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            String cid = newCid.get();
+            String kind = UploadedFile.kindOf(mime);
+            Frame.Send frame = new Frame.Send(cid, conv, kind, null, new Frame.FileRef(null, name, size, mime));
+            Optional<Conversation> before = cache.conversation(conv);
+            ChatMessage pending = cache.addPendingFile(conv, cid, me, kind, name, mime, size, FrameCodec.encode(frame),
+                    file.toAbsolutePath().toString());
+            fire(l -> l.messagesChanged(conv, List.of(pending), true));
+            cache.conversation(conv).ifPresent(now -> fire(l -> l.conversationChanged(now, before.orElse(null))));
+            fireOutbox();
+            if (relay.isOnline()) {
+                upload(new OutboxEntry(cid, FrameCodec.encode(frame), pending.ts(), file.toAbsolutePath().toString()));
+            }
+            return pending;
+        });
+    }
+
+    /** On core: uploads the file of an outbox row (once at a time per cid), then sends its frame. */
+    private void upload(OutboxEntry e) {
+        if (uploader == null || !uploading.add(e.cid())) {
+            return;
+        }
+        Frame.Send frame;
+        try {
+            frame = (Frame.Send) FrameCodec.decode(e.frameJson());
+        } catch (FrameException | ClassCastException ex) {
+            uploading.remove(e.cid());
+            log.error("unreadable outbox file frame {}", e.cid());
+            return;
+        }
+        Uploader up = uploader;
+        String conv = frame.conv();
+        Frame.FileRef f = frame.file();
+        long total = f.size() == null ? 0 : f.size();
+        try {
+            uploads.execute(() -> {
+                try {
+                    UploadedFile done = up.upload(e.cid(), Path.of(e.uploadPath()), f.name(), f.mime(),
+                            (sent, all) -> fire(l -> l.uploadProgress(conv, e.cid(), sent, all)));
+                    later(() -> uploaded(e.cid(), new Frame.Send(e.cid(), conv, frame.kind(), null, done.ref())));
+                } catch (UploadException ex) {
+                    later(() -> uploadFailed(conv, e.cid(), ex));
+                } catch (RuntimeException ex) {
+                    log.error("upload of {} failed", e.cid(), ex);
+                    later(() -> uploadFailed(conv, e.cid(),
+                            new UploadException(UploadException.Reason.NETWORK, String.valueOf(ex.getMessage()), ex)));
+                }
+            });
+        } catch (RejectedExecutionException ex) {
+            uploading.remove(e.cid());
+        }
+        fire(l -> l.uploadProgress(conv, e.cid(), 0, total));
+    }
+
+    private void uploaded(String cid, Frame.Send frame) {
+        uploading.remove(cid);
+        uploadRetries.remove(cid);
+        cache.fileUploaded(cid, frame.file().key(), FrameCodec.encode(frame)).ifPresent(m ->
+                fire(l -> l.messagesChanged(m.conv(), List.of(m), false)));
+        relay.send(frame);
+    }
+
+    private void uploadFailed(String conv, String cid, UploadException ex) {
+        uploading.remove(cid);
+        if (ex.retryable()) {
+            int attempt = uploadRetries.merge(cid, 1, Integer::sum);
+            fire(l -> l.uploadProgress(conv, cid, -1, -1));
+            if (attempt <= UPLOAD_RETRIES_ONLINE && relay.isOnline()) {
+                log.info("upload of {} failed ({}); retry {} in {} ms", cid, ex.getMessage(), attempt, UPLOAD_RETRY_MS * attempt);
+                CompletableFuture.delayedExecutor(UPLOAD_RETRY_MS * attempt, TimeUnit.MILLISECONDS, core).execute(() ->
+                        cache.outbox().stream().filter(o -> o.cid().equals(cid) && o.awaitsUpload()).findFirst()
+                                .ifPresent(this::upload));
+            } else {
+                log.info("upload of {} will be retried after the next welcome: {}", cid, ex.getMessage());
+            }
+            return;
+        }
+        uploadRetries.remove(cid);
+        String code = ex.reason().name().toLowerCase(java.util.Locale.ROOT);
+        Optional<ChatMessage> failed = cache.fail(cid, code);
+        // the reason first, so that whoever sees the failed message can already tell why
+        fire(l -> l.refused(conv, code, ex.getMessage()));
+        failed.ifPresent(m -> fire(l -> l.messagesChanged(conv, List.of(m), false)));
+        fireOutbox();
     }
 
     /** Invites a browsing visitor with a first message; queued in the outbox like a reply. */
@@ -260,6 +425,13 @@ public final class ConversationService {
             }
         } else if (frame instanceof Frame.Welcome w) {
             welcome(w, batch);
+        } else if (frame instanceof Frame.AgentList list && list.agents() != null) {
+            roster = List.copyOf(list.agents());
+            for (Frame.AgentInfo a : roster) {
+                cache.rememberAgent(a.id(), a.name());
+            }
+        } else if (frame instanceof Frame.QuickReplies q && q.items() != null) {
+            relayQuickReplies = List.copyOf(q.items());
         } else if (frame instanceof Frame.Msgs page) {
             history(page, batch);
         } else if (frame instanceof Frame.Typing t) {
@@ -295,8 +467,13 @@ public final class ConversationService {
         if (!outbox.isEmpty()) {
             log.info("resending {} queued frame(s) after welcome", outbox.size());
         }
+        uploadRetries.clear();
         for (OutboxEntry e : outbox) {
-            resend(e.frameJson());
+            if (e.awaitsUpload()) {
+                upload(e);
+            } else {
+                resend(e.frameJson());
+            }
         }
         batch.outboxChanged = true;
     }

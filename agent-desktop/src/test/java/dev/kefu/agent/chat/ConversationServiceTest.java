@@ -2,6 +2,7 @@ package dev.kefu.agent.chat;
 
 import dev.kefu.agent.cache.ChatCache;
 import dev.kefu.agent.cache.ChatMessage;
+import dev.kefu.agent.cache.KnownAgent;
 import dev.kefu.agent.cache.MessageState;
 import dev.kefu.agent.net.FrameSender;
 import dev.kefu.protocol.ConvStatus;
@@ -167,5 +168,28 @@ class ConversationServiceTest {
         public boolean isOnline() {
             return online;
         }
+    }
+
+    @Test
+    void agentsFrame_replacesAgentsMetSoFar_inTheTransferList_onlineFirst() throws Exception {
+        cache.rememberAgent("a-old", "Met Once");
+        assertThat(service.knownAgents().get()).extracting(KnownAgent::id).containsExactly("a-old");
+        service.onFrames(List.of(new Frame.AgentList(List.of(
+                new Frame.AgentInfo("a-zoe", "Zoe", "offline", 0, 5),
+                new Frame.AgentInfo(ME.id(), "Me", "online", 1, 5),
+                new Frame.AgentInfo("a-bob", "Bob", "online", 2, 5),
+                new Frame.AgentInfo("a-amy", "Amy", "away", 0, 3)))));
+        assertThat(service.knownAgents().get()).extracting(KnownAgent::id, KnownAgent::name).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("a-bob", "Bob · online 2/5"),
+                org.assertj.core.groups.Tuple.tuple("a-amy", "Amy · away 0/3"),
+                org.assertj.core.groups.Tuple.tuple("a-zoe", "Zoe · offline 0/5"));
+    }
+
+    @Test
+    void quickRepliesFrame_isKeptForTheComposer() {
+        assertThat(service.relayQuickReplies()).isEmpty();
+        service.onFrames(List.of(new Frame.QuickReplies(List.of(
+                new Frame.QuickReply("q1", "shop", true, "hi", "您好，请问有什么可以帮您？", null)))));
+        assertThat(service.relayQuickReplies()).extracting(Frame.QuickReply::text).containsExactly("您好，请问有什么可以帮您？");
     }
 }

@@ -14,6 +14,7 @@ import dev.kefu.relay.store.SiteRecord;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A real relay in this JVM on 127.0.0.1, with a site {@code shop} and agents {@code alice} and
@@ -39,8 +40,13 @@ public final class TestRelay implements AutoCloseable {
 
     /** On {@code port} (0: a free one), e.g. the port of a relay stopped a moment ago. */
     public static TestRelay start(Path dataDir, int port) throws Exception {
-        RelayConfig config = RelayConfig.defaults(dataDir).withHost("127.0.0.1").withPort(port)
-                .withPasswordIterations(1000);
+        return start(dataDir, port, UnaryOperator.identity());
+    }
+
+    /** With {@code configure} applied to the default configuration, e.g. {@code c -> c.withFiles(oss)}. */
+    public static TestRelay start(Path dataDir, int port, UnaryOperator<RelayConfig> configure) throws Exception {
+        RelayConfig config = configure.apply(RelayConfig.defaults(dataDir).withHost("127.0.0.1").withPort(port)
+                .withPasswordIterations(1000));
         return new TestRelay(dataDir, RelayServer.start(config, TestRelay::seed));
     }
 
@@ -71,6 +77,24 @@ public final class TestRelay implements AutoCloseable {
 
     public VisitorClient visitor(String visitorId, String name) throws Exception {
         return VisitorClient.connect(ws("/ws/visitor"), SITE, visitorId, name);
+    }
+
+    /** A visitor's download of a file it may see: {@code GET /api/files/url?key=&site=&visitor=}, then the signed URL. */
+    public byte[] visitorDownload(String visitorId, String key) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        var r = http.send(java.net.http.HttpRequest.newBuilder(address().http("/api/files/url?key="
+                        + java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8) + "&site=" + SITE
+                        + "&visitor=" + visitorId)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("signed URL refused: " + r.statusCode() + " " + r.body());
+        }
+        String url = dev.kefu.protocol.FrameCodec.parse(r.body()).path("url").asText();
+        var d = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        if (d.statusCode() != 200) {
+            throw new AssertionError("download refused: " + d.statusCode() + " " + new String(d.body()));
+        }
+        return d.body();
     }
 
     public static String newVisitorId() {
