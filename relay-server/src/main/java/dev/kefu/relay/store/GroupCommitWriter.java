@@ -8,7 +8,6 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -111,15 +110,28 @@ public final class GroupCommitWriter implements AutoCloseable {
         long start = System.nanoTime();
         try {
             conn.setAutoCommit(false);
-            try (Statement s = conn.createStatement()) {
+            boolean failed = false;
+            for (Pending<?> p : batch) {
+                try {
+                    p.run(conn);
+                } catch (SQLException | RuntimeException e) {
+                    failed = true;
+                    break;
+                }
+            }
+            if (failed) {
+                // Rare: one write threw. Undo the batch and run it again, now with a savepoint per
+                // write so the failing one spoils no other.
+                conn.rollback();
                 for (Pending<?> p : batch) {
-                    s.execute("SAVEPOINT op");
+                    p.error = null;
+                    run("SAVEPOINT op");
                     try {
                         p.run(conn);
-                        s.execute("RELEASE op");
+                        run("RELEASE op");
                     } catch (SQLException | RuntimeException e) {
-                        s.execute("ROLLBACK TO op");
-                        s.execute("RELEASE op");
+                        run("ROLLBACK TO op");
+                        run("RELEASE op");
                         p.fail(e);
                     }
                 }
@@ -145,6 +157,12 @@ public final class GroupCommitWriter implements AutoCloseable {
         batchSizes.record(batch.size());
         List<Pending<?>> done = List.copyOf(batch);
         dispatcher.execute(() -> done.forEach(Pending::complete));
+    }
+
+    private void run(String sql) throws SQLException {
+        try (java.sql.PreparedStatement ps = conn.prepareStatement(sql)) {
+            ps.execute();
+        }
     }
 
     private void failAll(List<Pending<?>> batch, Throwable e) {

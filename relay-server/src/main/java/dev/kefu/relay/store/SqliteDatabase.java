@@ -69,6 +69,7 @@ public final class SqliteDatabase implements AutoCloseable {
         config.setBusyTimeout(10_000);
         config.enforceForeignKeys(true);
         config.setReadOnly(readOnly);
+        config.setGetGeneratedKeys(false);
         Connection c = config.createConnection("jdbc:sqlite:" + file);
         if (!readOnly) {
             try (Statement s = c.createStatement()) {
@@ -132,7 +133,7 @@ public final class SqliteDatabase implements AutoCloseable {
      */
     public synchronized GroupCommitWriter startWriter(int maxBatch, int maxQueued, MeterRegistry meters) {
         if (groupWriter == null) {
-            groupWriter = new GroupCommitWriter(writer, maxBatch, maxQueued, meters);
+            groupWriter = new GroupCommitWriter(StatementCache.wrap(writer), maxBatch, maxQueued, meters);
         }
         return groupWriter;
     }
