@@ -1,0 +1,201 @@
+package dev.kefu.loadtest.client;
+
+import dev.kefu.loadtest.books.Ledger;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.client.WebSocketClient;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The machinery every simulated client shares: one Jetty HTTP client (long-poll, logins, WebSocket
+ * upgrades) and one WebSocket client on top of it, timers for reconnects, a watchdog that checks
+ * every client twice a second, and tallies of why links were lost and which errors came back.
+ */
+public final class Swarm implements AutoCloseable {
+    private final Ledger ledger;
+    private final HttpClient http;
+    private final WebSocketClient ws;
+    private final ScheduledExecutorService timers;
+    private final List<SimClient> clients = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> visitorIndex = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> errorCodes = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> lossReasons = new ConcurrentHashMap<>();
+    private final long connectTimeoutNanos;
+    private volatile boolean chatting;
+    private static final long WATCH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** A watchdog tick this late means this process was stalled (GC, starved of CPU). */
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private long lastWatchNanos;
+    private final LongAdder stalls = new LongAdder();
+    private volatile long worstStallNanos;
+
+    public Swarm(Ledger ledger, Duration connectTimeout) throws Exception {
+        this.ledger = ledger;
+        this.connectTimeoutNanos = connectTimeout.toNanos();
+        QueuedThreadPool pool = new QueuedThreadPool(64, 4);
+        pool.setName("lt-net");
+        pool.setDaemon(true);
+        http = new HttpClient(new HttpClientTransportOverHTTP(1));
+        http.setExecutor(pool);
+        http.setMaxConnectionsPerDestination(200_000);
+        http.setMaxRequestsQueuedPerDestination(200_000);
+        http.setConnectTimeout(connectTimeout.toMillis());
+        http.setIdleTimeout(120_000);
+        http.setFollowRedirects(false);
+        http.setUserAgentField(null);
+        http.start();
+        ws = new WebSocketClient(http);
+        ws.setIdleTimeout(Duration.ofMinutes(10));
+        ws.setMaxTextMessageSize(64L * 1024 * 1024);
+        ws.setInputBufferSize(4096);
+        ws.setOutputBufferSize(4096);
+        ws.start();
+        AtomicInteger n = new AtomicInteger();
+        timers = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "lt-timer-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        timers.scheduleAtFixedRate(this::watch, 500, 500, TimeUnit.MILLISECONDS);
+    }
+
+    public Ledger ledger() {
+        return ledger;
+    }
+
+    public HttpClient http() {
+        return http;
+    }
+
+    public ScheduledExecutorService timers() {
+        return timers;
+    }
+
+    long connectTimeoutNanos() {
+        return connectTimeoutNanos;
+    }
+
+    public void add(SimClient client) {
+        clients.add(client);
+    }
+
+    public List<SimClient> clients() {
+        return clients;
+    }
+
+    void registerVisitor(String visitorId, int index) {
+        visitorIndex.put(visitorId, index);
+    }
+
+    /** The index of one of this run's visitors, or -1. */
+    int visitorIndex(String visitorId) {
+        return visitorId == null ? -1 : visitorIndex.getOrDefault(visitorId, -1);
+    }
+
+    /** While true, agents reply; set false to let the books settle. */
+    public void chatting(boolean on) {
+        chatting = on;
+    }
+
+    boolean chatting() {
+        return chatting;
+    }
+
+    /**
+     * Opens a link of {@code transport} to {@code base} (http://host:port): {@code ws} (WebSocket at
+     * {@code wsPath}), {@code lp} (long-poll) or {@code sio} (Socket.IO over WebSocket, for the peer).
+     */
+    Link open(LinkListener listener, URI base, String wsPath, String transport, String hello) {
+        long timeoutMs = TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos);
+        return switch (transport) {
+            case "ws" -> WsLink.connect(ws, URI.create("ws://" + base.getAuthority() + wsPath), hello, listener, timeoutMs,
+                    false);
+            case "sio" -> WsLink.connect(ws, URI.create("ws://" + base.getAuthority() + "/socket.io/?EIO=4&transport=websocket"),
+                    hello, listener, timeoutMs, true);
+            case "lp" -> LongPollLink.open(http, base, hello, listener, timeoutMs);
+            default -> throw new IllegalArgumentException("unknown transport " + transport);
+        };
+    }
+
+    void noteError(String code) {
+        errorCodes.computeIfAbsent(code, k -> new LongAdder()).increment();
+    }
+
+    void noteLoss(String why) {
+        String kind = why;
+        if (kind.length() > 90) {
+            kind = kind.substring(0, 90);
+        }
+        lossReasons.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    /** Times this process itself stalled for more than 2 s, and the longest stall in ms. */
+    public Map<String, Long> stalls() {
+        return Map.of("count", stalls.sum(), "worstMs", worstStallNanos / 1_000_000);
+    }
+
+    public Map<String, Long> errorCodes() {
+        return snapshot(errorCodes);
+    }
+
+    public Map<String, Long> lossReasons() {
+        return snapshot(lossReasons);
+    }
+
+    private static Map<String, Long> snapshot(Map<String, LongAdder> m) {
+        Map<String, Long> out = new TreeMap<>();
+        m.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    private void watch() {
+        long now = System.nanoTime();
+        long late = lastWatchNanos == 0 ? 0 : now - lastWatchNanos - WATCH_EVERY_NANOS;
+        lastWatchNanos = now;
+        if (late > STALL_NANOS) {
+            stalls.increment();
+            worstStallNanos = Math.max(worstStallNanos, late);
+        }
+        for (SimClient c : clients) {
+            try {
+                if (late > STALL_NANOS) {
+                    c.forgive(late);
+                }
+                c.check(now);
+            } catch (RuntimeException e) {
+                // one broken client must not stop the watchdog
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        for (SimClient c : clients) {
+            c.stop();
+        }
+        try {
+            ws.stop();
+        } catch (Exception ignored) {
+            // exiting anyway
+        }
+        try {
+            http.stop();
+        } catch (Exception ignored) {
+            // exiting anyway
+        }
+    }
+}
