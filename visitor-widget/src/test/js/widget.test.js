@@ -424,6 +424,40 @@ test('typingPreviewOff_hidesNotice_andSendsNoDraft', () => {
   assert.equal(tab.sent('typing').length, 0);
 });
 
+test('service_offline_tellsTheVisitorToLeaveAMessage_andOnlineClearsIt', () => {
+  const tab = boot();
+  welcome(tab, []);
+  assert.equal(tab.hook('desk').hidden(), true);
+  tab.ws().receive({ type: 'service', online: false, reason: 'no_agents', typingPreview: true });
+  assert.equal(tab.hook('desk').hidden(), false);
+  assert.match(tab.hook('desk').textContent, /客服暂时不在线，请留言/);
+  tab.ws().receive({ type: 'service', online: false, reason: 'closed' });
+  assert.match(tab.hook('desk').textContent, /非工作时间/);
+  tab.ws().receive({ type: 'service', online: true });
+  assert.equal(tab.hook('desk').hidden(), true);
+});
+
+test('service_typingPreviewOff_hidesTheNotice', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive({ type: 'service', online: true, typingPreview: false });
+  assert.equal(tab.hook('notice').hidden(), true);
+  tab.type('secret');
+  tab.clock.tick(500);
+  assert.equal(tab.sent('typing').length, 0);
+});
+
+test('queue_showsPositionAndWait_untilTheConversationIsTaken', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'waiting' }]);
+  tab.ws().receive({ type: 'queue', conv: 'k1', position: 2, etaSec: 300 });
+  assert.match(tab.hook('desk').textContent, /第 2 位，预计等待约 5 分钟/);
+  tab.ws().receive({ type: 'queue', conv: 'k1', position: 1, etaSec: 20 });
+  assert.match(tab.hook('desk').textContent, /第 1 位，预计等待约 1 分钟/);
+  tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'open', agent: 'a1', agentName: 'Alice', lastSeq: 1 } });
+  assert.equal(tab.hook('desk').hidden(), true);
+});
+
 test('reload_showsStoredHistoryAtOnce_andResumes', () => {
   const storage = new SharedStorage();
   const first = boot({ storage });

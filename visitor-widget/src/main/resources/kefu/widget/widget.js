@@ -90,6 +90,9 @@
       send: '发送',
       greeting: '您好！请问有什么可以帮您？',
       notice: '提示：客服可能会看到您正在输入的内容。',
+      queue: '您正在排队：第 {n} 位，预计等待约 {m} 分钟',
+      noAgents: '客服暂时不在线，请留言并留下联系方式，我们会尽快回复您。',
+      closedHours: '现在是非工作时间，请留言，我们上班后会回复您。',
       online: '在线',
       servedBy: ' 为您服务',
       connecting: '正在连接…',
@@ -131,6 +134,9 @@
       send: 'Send',
       greeting: 'Hi! How can we help you?',
       notice: 'Note: agents may see what you type before you send it.',
+      queue: 'You are number {n} in the queue: about {m} min to wait',
+      noAgents: 'No agent is online right now: leave a message with your contact details and we will reply soon.',
+      closedHours: 'We are closed right now: leave a message and we will reply when we are back.',
       online: 'Online',
       servedBy: ' is here to help',
       connecting: 'Connecting…',
@@ -709,8 +715,36 @@
     conv: onConv,
     read: onRead,
     typing: onTyping,
-    error: onError
+    error: onError,
+    service: onService,
+    queue: onQueue
   };
+
+  // What the desk can do for this visitor now (service) and its place in the queue (queue):
+  // one line under the typing notice. The queue line wins while it applies.
+  var serviceLine = '';
+  var queueLine = '';
+  var queueConv = null;
+
+  function onService(f) {
+    serviceLine = f.online === false ? (f.reason === 'closed' ? T.closedHours : T.noAgents) : '';
+    if (f.typingPreview === false) typingPreview = false;
+    renderAll();
+  }
+
+  function onQueue(f) {
+    if (typeof f.position !== 'number' || f.position < 1) return;
+    var minutes = Math.max(1, Math.round((f.etaSec || 0) / 60));
+    queueLine = T.queue.replace('{n}', String(f.position)).replace('{m}', String(minutes));
+    queueConv = f.conv;
+    renderAll();
+  }
+
+  function renderDesk() {
+    var text = queueLine || serviceLine;
+    ui.desk.textContent = text;
+    toggle(ui.desk, !!text);
+  }
 
   function onFrame(f, t) {
     if (t !== transport) return;
@@ -830,6 +864,7 @@
   function onConv(f) {
     var info = f.conv;
     if (!info || typeof info.id !== 'string') return;
+    if (info.id === queueConv && info.status !== 'waiting') queueLine = '';
     upsertConv(info.id, info);
     renderAll();
   }
@@ -1376,6 +1411,7 @@
     '.kf-status{font-size:12px;opacity:.85;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}',
     '.kf-x{background:none;border:0;color:inherit;font-size:24px;line-height:1;padding:2px 6px;cursor:pointer}',
     '.kf-notice{padding:6px 14px;background:#fff8e1;color:#6b5300;font-size:12px;border-bottom:1px solid #f0e2b0}',
+    '.kf-desk{padding:6px 14px;background:#eef4ff;color:#1d3b6a;font-size:12px;border-bottom:1px solid #d6e2f5}',
     '.kf-list{flex:1;overflow-y:auto;padding:12px;background:#f6f7f9;-webkit-overflow-scrolling:touch}',
     '.kf-sys{margin:8px 0;text-align:center;color:#667085;font-size:12px}',
     '.kf-msg{display:flex;flex-direction:column;max-width:80%;margin:6px 0}',
@@ -1470,6 +1506,7 @@
     head.appendChild(closeBtn);
 
     var notice = el('div', 'kf-notice', 'notice', T.notice);
+    var desk = el('div', 'kf-desk kf-hide', 'desk', '');
     var list = el('div', 'kf-list', 'list');
     list.setAttribute('aria-live', 'polite');
     var typing = el('div', 'kf-typing kf-hide', 'typing', T.typing);
@@ -1498,6 +1535,7 @@
 
     panel.appendChild(head);
     panel.appendChild(notice);
+    panel.appendChild(desk);
     panel.appendChild(list);
     panel.appendChild(typing);
     panel.appendChild(hint);
@@ -1509,7 +1547,7 @@
 
     ui = {
       host: host, wrap: wrap, launcher: launcher, badge: badge, panel: panel, status: status,
-      notice: notice, list: list, typing: typing, hint: hint, input: input, attach: attach, picker: picker,
+      notice: notice, desk: desk, list: list, typing: typing, hint: hint, input: input, attach: attach, picker: picker,
       greeting: el('div', 'kf-sys', 'greeting', T.greeting)
     };
     bindEvents(closeBtn, send);
@@ -1647,6 +1685,7 @@
     renderBadge();
     renderStatus();
     toggle(ui.notice, typingPreview);
+    renderDesk();
   }
 
   function toggle(node, visible) {
