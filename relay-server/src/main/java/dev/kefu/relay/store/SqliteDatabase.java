@@ -192,6 +192,12 @@ public final class SqliteDatabase implements AutoCloseable {
         }
         if (w != null) {
             w.close();
+            if (w.isAlive()) {
+                // Still committing after its grace period: closing the connection under it would
+                // fail writes already queued. Leave the file to the process's exit; WAL keeps it sound.
+                log.error("the store writer is still busy after shutdown's grace period; database left open");
+                return;
+            }
         }
         for (Connection c : allReaders) {
             closeQuietly(c);
