@@ -22,6 +22,7 @@ import dev.kefu.relay.store.NewMessage;
 import dev.kefu.relay.store.Sender;
 import dev.kefu.relay.store.SiteRecord;
 import dev.kefu.relay.store.StoredMessage;
+import dev.kefu.relay.store.StoredNote;
 import dev.kefu.relay.store.StoreException;
 import dev.kefu.relay.store.VisitorRecord;
 import org.slf4j.Logger;
@@ -295,29 +296,7 @@ public final class ClientSession {
         transport.send(FrameCodec.encode(new Frame.Welcome(id, party, conversations.stream().map(hub::convInfo).toList(),
                 hub.config.heartbeatSec(), System.currentTimeMillis())));
 
-        Map<String, Long> resume = hello.resume() == null ? Map.of() : hello.resume();
-        Map<String, Long> replayFrom = new LinkedHashMap<>();
-        for (Map.Entry<String, Long> e : resume.entrySet()) {
-            if (e.getKey() == null) {
-                continue;
-            }
-            Optional<Conversation> c = hub.store.conversation(e.getKey());
-            if (c.isPresent() && mayUse().test(c.get())) {
-                replayFrom.put(e.getKey(), Math.max(0, e.getValue() == null ? 0 : e.getValue()));
-            }
-        }
-        for (Conversation c : conversations) {
-            if (c.isLive()) {
-                replayFrom.putIfAbsent(c.id(), 0L);
-            }
-        }
-        for (Map.Entry<String, Long> e : replayFrom.entrySet()) {
-            delivered.put(e.getKey(), e.getValue());
-            replay(e.getKey(), e.getValue(), Long.MAX_VALUE);
-            if (agent != null) {
-                hub.store.notes(e.getKey()).forEach(n -> transport.send(FrameCodec.encode(hub.toNote(n))));
-            }
-        }
+        replayAfterWelcome(hello.resume() == null ? Map.of() : hello.resume(), conversations);
         if (agent != null) {
             transport.send(FrameCodec.encode(new Frame.VisitorList(hub.tracker.online(agent::maySee))));
             transport.send(FrameCodec.encode(hub.quickReplies(agent)));
@@ -681,6 +660,49 @@ public final class ClientSession {
     }
 
     /** Pushes stored messages of {@code conv} in (after, upTo] to the client and advances {@code delivered}. */
+    /**
+     * What a welcome is followed by: every message of a resumed conversation above the client's seq,
+     * every message of the other live ones, and (agents) their notes. A conversation whose last seq
+     * when {@code live} was read is not above the client's is skipped without a query: anything
+     * stored since arrives live, as this session registered before that read.
+     */
+    private void replayAfterWelcome(Map<String, Long> resume, List<Conversation> live) {
+        Map<String, Conversation> known = new HashMap<>();
+        live.forEach(c -> known.put(c.id(), c));
+        Map<String, Long> replayFrom = new LinkedHashMap<>();
+        Map<String, Long> lastSeq = new HashMap<>();
+        for (Map.Entry<String, Long> e : resume.entrySet()) {
+            if (e.getKey() == null) {
+                continue;
+            }
+            Conversation c = known.get(e.getKey());
+            if (c == null) { // not live (or not visible): closed ones may still be resumed
+                c = hub.store.conversation(e.getKey()).filter(mayUse()).orElse(null);
+            }
+            if (c != null) {
+                replayFrom.put(c.id(), Math.max(0, e.getValue() == null ? 0 : e.getValue()));
+                lastSeq.put(c.id(), c.lastSeq());
+            }
+        }
+        for (Conversation c : live) {
+            if (c.isLive() && replayFrom.putIfAbsent(c.id(), 0L) == null) {
+                lastSeq.put(c.id(), c.lastSeq());
+            }
+        }
+        Map<String, List<StoredNote>> notes = agent == null ? Map.of() : hub.store.notesOfLiveConversations();
+        for (Map.Entry<String, Long> e : replayFrom.entrySet()) {
+            String conv = e.getKey();
+            delivered.put(conv, e.getValue());
+            if (lastSeq.get(conv) > e.getValue()) {
+                replay(conv, e.getValue(), Long.MAX_VALUE);
+            }
+            if (agent != null) {
+                List<StoredNote> ofConv = known.containsKey(conv) ? notes.getOrDefault(conv, List.of()) : hub.store.notes(conv);
+                ofConv.forEach(n -> transport.send(FrameCodec.encode(hub.toNote(n))));
+            }
+        }
+    }
+
     private void replay(String conv, long after, long upTo) {
         long from = after;
         while (from < upTo) {

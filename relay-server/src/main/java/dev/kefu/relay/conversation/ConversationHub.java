@@ -38,9 +38,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -74,6 +76,9 @@ public final class ConversationHub implements Desk, AutoCloseable {
     private final Counter stored;
     private final Counter framesIn;
     private final AtomicInteger sessionSeq = new AtomicInteger();
+    /** Longest an {@code agents} frame lags the change that caused it. */
+    static final long AGENT_LIST_COALESCE_MS = 100;
+    private final AtomicBoolean agentListDue = new AtomicBoolean();
 
     final FileService files;
     final FileStore fileStore;
@@ -96,7 +101,7 @@ public final class ConversationHub implements Desk, AutoCloseable {
             return t;
         });
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kefu-heartbeat");
+            Thread t = new Thread(r, "kefu-hub-timer"); // heartbeats, coalesced broadcasts
             t.setDaemon(true);
             return t;
         });
@@ -159,13 +164,32 @@ public final class ConversationHub implements Desk, AutoCloseable {
         }
     }
 
-    /** Agents' presence or load changed: every agent gets the new list, and the queue runs again. */
+    /**
+     * Agents' presence or load changed: the queue runs again, and every agent gets the new list.
+     * The list is a snapshot read from the store, so a burst of changes (a thousand conversations
+     * opened in a second) coalesces into one broadcast per {@link #AGENT_LIST_COALESCE_MS}.
+     */
     void agentsChanged() {
-        String json = FrameCodec.encode(agentList());
-        for (ClientSession a : agents) {
-            a.sendLater(json);
-        }
         assigner.poke();
+        if (agentListDue.compareAndSet(false, true)) {
+            try {
+                timer.schedule(this::broadcastAgentList, AGENT_LIST_COALESCE_MS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                agentListDue.set(false); // closing: nobody left to tell
+            }
+        }
+    }
+
+    private void broadcastAgentList() {
+        agentListDue.set(false); // a change from here on schedules another broadcast
+        try {
+            String json = FrameCodec.encode(agentList());
+            for (ClientSession a : agents) {
+                a.sendLater(json);
+            }
+        } catch (RuntimeException e) {
+            log.error("agent list broadcast failed", e);
+        }
     }
 
     /** The {@code agents} frame (for the REST API too). */

@@ -44,7 +44,12 @@ public final class Assigner implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Least time between the starts of two runs. */
+    static final long MIN_RUN_GAP_MS = 25;
     private final AtomicBoolean pending = new AtomicBoolean();
+    private final long tickMs;
+    private volatile long lastRunNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+    private long lastCloseIdleNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
     private final Map<String, String> lastAssigned = new HashMap<>();
     private final Map<String, ServiceState> lastService = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Integer>> lastPositions = new HashMap<>();
@@ -55,17 +60,24 @@ public final class Assigner implements AutoCloseable {
         this.accounts = accounts;
         this.desk = desk;
         this.clock = clock;
+        this.tickMs = tickMs;
         thread.scheduleWithFixedDelay(this::poke, tickMs, tickMs, TimeUnit.MILLISECONDS);
     }
 
-    /** Something changed (a conversation, an agent, a site): run soon. */
+    /**
+     * Something changed (a conversation, an agent, a site): run soon. Runs start at least
+     * {@link #MIN_RUN_GAP_MS} apart, so a burst of changes costs one pass over the queue, not one
+     * per change.
+     */
     public void poke() {
         if (thread.isShutdown()) {
             return; // closing: nothing left to assign
         }
         if (pending.compareAndSet(false, true)) {
+            long sinceLast = System.nanoTime() - lastRunNanos;
+            long delayNanos = Math.max(0, TimeUnit.MILLISECONDS.toNanos(MIN_RUN_GAP_MS) - sinceLast);
             try {
-                thread.execute(this::run);
+                thread.schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
                 pending.set(false); // closed meanwhile
             }
@@ -83,10 +95,19 @@ public final class Assigner implements AutoCloseable {
 
     private void run() {
         pending.set(false);
+        long started = System.nanoTime();
+        lastRunNanos = started;
+        // Idle conversations are found by scanning every live one: once per tick is often enough.
+        boolean closeIdle = started - lastCloseIdleNanos >= TimeUnit.MILLISECONDS.toNanos(tickMs);
+        if (closeIdle) {
+            lastCloseIdleNanos = started;
+        }
         try {
             Map<String, Integer> open = new HashMap<>(store.openCounts());
             for (SiteRecord site : accounts.sites()) {
-                closeIdle(site);
+                if (closeIdle) {
+                    closeIdle(site);
+                }
                 if (site.autoAssigns()) {
                     assign(site, open);
                 }

@@ -9,7 +9,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sites, agents and relay settings. Few and rarely written (by the admin CLI or API, or by the
@@ -24,15 +27,54 @@ public final class AccountStore {
     private static final String AGENT_COLUMNS =
             "id, username, display_name, password_hash, admin, disabled, sites, created_at, capacity";
 
+    /**
+     * How long a read of sites and agents is reused. Every message that may open a conversation
+     * reads its site; the admin CLI may change a site from another process, which this relay then
+     * sees within this time (its own writes clear the cache at once).
+     */
+    static final long CACHE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final SqliteDatabase db;
+    private final Map<String, Cached<Optional<SiteRecord>>> siteCache = new ConcurrentHashMap<>();
+    private volatile Cached<List<SiteRecord>> sitesCache;
+    private volatile Cached<List<AgentRecord>> agentsCache;
 
     public AccountStore(SqliteDatabase db) {
         this.db = db;
     }
 
+    private record Cached<T>(T value, long readAtNanos) {
+        static <T> Cached<T> now(T value) {
+            return new Cached<>(value, System.nanoTime());
+        }
+
+        boolean fresh() {
+            return System.nanoTime() - readAtNanos < CACHE_NANOS;
+        }
+    }
+
+    private void forgetCached() {
+        siteCache.clear();
+        sitesCache = null;
+        agentsCache = null;
+    }
+
     // ---- sites ----
 
     public Optional<SiteRecord> site(String key) {
+        Cached<Optional<SiteRecord>> hit = siteCache.get(key);
+        if (hit != null && hit.fresh()) {
+            return hit.value();
+        }
+        if (siteCache.size() > 10_000) {
+            siteCache.clear(); // unknown keys from strangers must not grow it without bound
+        }
+        Optional<SiteRecord> read = readSite(key);
+        siteCache.put(key, Cached.now(read));
+        return read;
+    }
+
+    private Optional<SiteRecord> readSite(String key) {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + SITE_COLUMNS + " FROM sites WHERE key = ?")) {
                 ps.setString(1, key);
@@ -43,6 +85,16 @@ public final class AccountStore {
     }
 
     public List<SiteRecord> sites() {
+        Cached<List<SiteRecord>> hit = sitesCache;
+        if (hit != null && hit.fresh()) {
+            return hit.value();
+        }
+        List<SiteRecord> read = readSites();
+        sitesCache = Cached.now(read);
+        return read;
+    }
+
+    private List<SiteRecord> readSites() {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + SITE_COLUMNS + " FROM sites ORDER BY key")) {
                 return sites(ps);
@@ -116,6 +168,16 @@ public final class AccountStore {
     }
 
     public List<AgentRecord> agents() {
+        Cached<List<AgentRecord>> hit = agentsCache;
+        if (hit != null && hit.fresh()) {
+            return hit.value();
+        }
+        List<AgentRecord> read = readAgents();
+        agentsCache = Cached.now(read);
+        return read;
+    }
+
+    private List<AgentRecord> readAgents() {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + AGENT_COLUMNS + " FROM agents ORDER BY username")) {
                 return agents(ps);
@@ -199,7 +261,11 @@ public final class AccountStore {
 
     /** Account writes are rare: they wait for their commit (see {@link SqliteDatabase#writeNow}). */
     private <T> T write(SqliteDatabase.SqlFunction<T> work) {
-        return db.writeNow(work);
+        try {
+            return db.writeNow(work);
+        } finally {
+            forgetCached();
+        }
     }
 
     private static List<SiteRecord> sites(PreparedStatement ps) throws SQLException {

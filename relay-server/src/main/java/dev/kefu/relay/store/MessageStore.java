@@ -93,6 +93,9 @@ public interface MessageStore extends AutoCloseable {
     /** Every note of a conversation, in order. */
     List<StoredNote> notes(String conv);
 
+    /** The notes of every waiting and open conversation, by conversation, each list in nseq order. */
+    Map<String, List<StoredNote>> notesOfLiveConversations();
+
     /** Whether the store can take writes now. */
     boolean isHealthy();
 

@@ -34,6 +34,7 @@ public final class SqliteDatabase implements AutoCloseable {
     private final Path file;
     private final Connection writer;
     private GroupCommitWriter groupWriter;
+    private WalCheckpointer checkpointer;
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final List<Connection> allReaders = new ArrayList<>();
 
@@ -133,6 +134,12 @@ public final class SqliteDatabase implements AutoCloseable {
      */
     public synchronized GroupCommitWriter startWriter(int maxBatch, int maxQueued, MeterRegistry meters) {
         if (groupWriter == null) {
+            try (Statement s = writer.createStatement()) {
+                s.execute("PRAGMA wal_autocheckpoint = " + WalCheckpointer.WRITER_AUTOCHECKPOINT_PAGES);
+                checkpointer = new WalCheckpointer(connect(false), meters);
+            } catch (SQLException e) {
+                log.warn("no separate WAL checkpointer ({}); the writer checkpoints as it commits", e.getMessage());
+            }
             groupWriter = new GroupCommitWriter(StatementCache.wrap(writer), maxBatch, maxQueued, meters);
         }
         return groupWriter;
@@ -198,6 +205,13 @@ public final class SqliteDatabase implements AutoCloseable {
                 log.error("the store writer is still busy after shutdown's grace period; database left open");
                 return;
             }
+        }
+        WalCheckpointer cp;
+        synchronized (this) {
+            cp = checkpointer;
+        }
+        if (cp != null) {
+            cp.close();
         }
         for (Connection c : allReaders) {
             closeQuietly(c);

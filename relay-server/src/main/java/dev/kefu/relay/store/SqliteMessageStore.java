@@ -466,6 +466,21 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public Map<String, List<StoredNote>> notesOfLiveConversations() {
+        return db.read(c -> {
+            String sql = "SELECT n.conv, n.nseq, n.cid, n.author_id, n.author, n.body, n.after_seq, n.ts FROM conversations c "
+                    + "JOIN notes n ON n.conv = c.id WHERE c.status <> 'closed' ORDER BY n.conv, n.nseq";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                Map<String, List<StoredNote>> out = new HashMap<>();
+                for (StoredNote n : notes(ps)) {
+                    out.computeIfAbsent(n.conv(), k -> new ArrayList<>()).add(n);
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
     public boolean isHealthy() {
         if (!writer.isAlive()) {
             return false;
