@@ -1,5 +1,6 @@
 package dev.kefu.relay;
 
+import dev.kefu.protocol.Limits;
 import dev.kefu.relay.auth.AuthService;
 import dev.kefu.relay.auth.PasswordHasher;
 import dev.kefu.relay.auth.TokenService;
@@ -99,8 +100,9 @@ public final class RelayServer implements AutoCloseable {
         handler = new RelayHandler(hub, config, auth, new Operations(store, meters, hub::connectionCount, version),
                 hub.workers(), desk, new Statistics(history), store, files, deskStore, fileStore);
         WebSocketUpgradeHandler ws = WebSocketUpgradeHandler.from(jetty, container -> {
-            // Frames up to 256 KiB are read so the relay can answer too_large itself; larger ones Jetty closes (1009).
-            container.setMaxTextMessageSize(256 * 1024);
+            // Frames a little above the largest allowed (a hello) are read so the relay can answer
+            // too_large itself; larger ones Jetty closes (1009).
+            container.setMaxTextMessageSize(Limits.MAX_HELLO_BYTES + 256 * 1024);
             // Silence is detected by the heartbeat; this is only a backstop.
             container.setIdleTimeout(Duration.ofSeconds(Math.max(60, config.heartbeatSec() * 3L)));
             container.addMapping("/ws/visitor", creator("visitor"));

@@ -71,7 +71,7 @@ public final class ConvBook {
     /**
      * The {@code resume} map for a hello: every conversation held, the longest first (they would
      * cost the most to replay), cut where the JSON would exceed {@code maxChars} (a hello must stay
-     * under the 64 KiB frame limit).
+     * under the relay's hello limit).
      */
     public Map<String, Long> resume(int maxChars) {
         List<Map.Entry<String, Conv>> all = new ArrayList<>(convs.entrySet());

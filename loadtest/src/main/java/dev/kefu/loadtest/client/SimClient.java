@@ -83,9 +83,12 @@ public abstract class SimClient implements LinkListener {
         return true;
     }
 
-    /** Most characters of a hello's {@code resume}: a hello must stay under the 64 KiB frame limit. */
+    /**
+     * Most characters of a hello's {@code resume}: a Kefu relay takes a hello up to 1 MiB
+     * ({@link dev.kefu.protocol.Limits#MAX_HELLO_BYTES}), room for about 25,000 conversations.
+     */
     protected int resumeBudgetChars() {
-        return 60_000;
+        return dev.kefu.protocol.Limits.MAX_HELLO_BYTES - 4_096;
     }
 
     // ---- lifecycle ----

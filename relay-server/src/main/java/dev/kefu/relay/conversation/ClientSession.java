@@ -194,8 +194,9 @@ public final class ClientSession {
         if (state == State.CLOSED) {
             return;
         }
-        if (exceedsFrameLimit(text)) {
-            error(ErrorCode.TOO_LARGE, "frame above " + Limits.MAX_FRAME_BYTES + " bytes", null);
+        int limit = state == State.READY ? Limits.MAX_FRAME_BYTES : Limits.MAX_HELLO_BYTES;
+        if (exceedsFrameLimit(text, limit)) {
+            error(ErrorCode.TOO_LARGE, (state == State.READY ? "frame above " : "hello above ") + limit + " bytes", null);
             transport.close(CloseCodes.TOO_LARGE, "frame too large");
             return;
         }
@@ -831,9 +832,9 @@ public final class ClientSession {
         return s.substring(0, s.offsetByCodePoints(0, max));
     }
 
-    /** Whether {@code s} is above {@link Limits#MAX_FRAME_BYTES} once encoded as UTF-8. */
-    static boolean exceedsFrameLimit(String s) {
-        if (s.length() * 3L <= Limits.MAX_FRAME_BYTES) {
+    /** Whether {@code s} is above {@code limit} bytes once encoded as UTF-8. */
+    static boolean exceedsFrameLimit(String s, int limit) {
+        if (s.length() * 3L <= limit) {
             return false; // a UTF-16 unit never takes more than 3 bytes
         }
         long bytes = 0;
@@ -850,7 +851,7 @@ public final class ClientSession {
                 bytes += 3;
             }
         }
-        return bytes > Limits.MAX_FRAME_BYTES;
+        return bytes > limit;
     }
 
     /** Runs {@code task} on this session's executor once every frame handed in so far was handled. */

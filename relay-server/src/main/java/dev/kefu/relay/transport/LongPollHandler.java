@@ -74,9 +74,9 @@ final class LongPollHandler implements AutoCloseable {
             Http.frameError(response, ErrorCode.SERVER_BUSY, "relay restarting; open again shortly", callback);
             return;
         }
-        Content.Source.asByteArrayAsync(request, Limits.MAX_FRAME_BYTES + 1).whenComplete((bytes, ex) -> {
-            if (ex != null || bytes.length > Limits.MAX_FRAME_BYTES) {
-                Http.frameError(response, ErrorCode.TOO_LARGE, "hello above " + Limits.MAX_FRAME_BYTES + " bytes", callback);
+        Content.Source.asByteArrayAsync(request, Limits.MAX_HELLO_BYTES + 1).whenComplete((bytes, ex) -> {
+            if (ex != null || bytes.length > Limits.MAX_HELLO_BYTES) {
+                Http.frameError(response, ErrorCode.TOO_LARGE, "hello above " + Limits.MAX_HELLO_BYTES + " bytes", callback);
                 return;
             }
             String hello = Http.utf8(bytes);

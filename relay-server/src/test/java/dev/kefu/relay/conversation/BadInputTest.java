@@ -137,6 +137,18 @@ class BadInputTest {
     }
 
     @Test
+    void helloAbove1MiB_getsTooLarge_andClose1009() throws Exception {
+        Map<String, Long> resume = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 30_000; i++) {
+            resume.put("c-" + "x".repeat(30) + i, 1L); // about 1.2 MB of JSON
+        }
+        try (WsClient ws = relay.agent("alice", resume)) {
+            assertThat(ws.next("error").get("code").asText()).isEqualTo("too_large");
+            assertThat(ws.awaitClose(Duration.ofSeconds(5))).isEqualTo(1009);
+        }
+    }
+
+    @Test
     void floodBeyondTheRateLimit_isRefusedWithRateLimited() throws Exception {
         relay.close();
         relay = RelayFixture.start(data, c -> c.withRateLimit(1, 5));

@@ -70,6 +70,54 @@ class ResumeTest {
     }
 
     @Test
+    void agentNamingThousandsOfConversations_inAHelloAbove64KiB_getsOnlyWhatItMissed() throws Exception {
+        // A busy desk: the agent's resume names every conversation it holds. Two are real here; the
+        // rest stand for the thousands of others (unknown ids are ignored), taking the hello past the
+        // 64 KiB of an ordinary frame.
+        List<String> convs = new java.util.ArrayList<>();
+        List<WsClient> visitors = new java.util.ArrayList<>();
+        try (WsClient agent = relay.agent("alice")) {
+            agent.next("welcome");
+            for (int v = 0; v < 2; v++) {
+                WsClient visitor = relay.visitor(RelayFixture.newVisitorId());
+                visitors.add(visitor);
+                visitor.next("welcome");
+                for (int i = 1; i <= 5; i++) {
+                    visitor.send(new Frame.Send("v" + v + "-" + i, null, "text", "held " + i + " 😀", null));
+                }
+                convs.add(visitor.collect("ack", 5).get(0).get("conv").asText());
+            }
+            agent.collect("msg", 10);
+        }
+        try {
+            visitors.get(1).send(new Frame.Send("v1-6", null, "text", "while away", null));
+            visitors.get(1).collect("ack", 1);
+
+            Map<String, Long> resume = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < 3_000; i++) {
+                resume.put("c-elsewhere-" + "x".repeat(20) + i, 7L);
+            }
+            resume.put(convs.get(0), 5L);
+            resume.put(convs.get(1), 5L);
+            try (WsClient back = relay.agent("alice", resume)) {
+                List<JsonNode> frames = new java.util.ArrayList<>();
+                do { // the hello's answer ends with the agent list
+                    frames.add(back.nextAny());
+                } while (!"agents".equals(frames.get(frames.size() - 1).path("type").asText()));
+                assertThat(frames.get(0).path("type").asText()).isEqualTo("welcome");
+                assertThat(frames).noneMatch(f -> "error".equals(f.path("type").asText()));
+                assertThat(frames).filteredOn(f -> "msg".equals(f.path("type").asText()))
+                        .extracting(f -> f.get("conv").asText() + "#" + f.get("seq").asLong())
+                        .containsExactly(convs.get(1) + "#6");
+            }
+        } finally {
+            for (WsClient v : visitors) {
+                v.close();
+            }
+        }
+    }
+
+    @Test
     void visitorWithoutResume_getsItsWholeOpenConversation() throws Exception {
         String vid = RelayFixture.newVisitorId();
         try (WsClient visitor = relay.visitor(vid)) {
