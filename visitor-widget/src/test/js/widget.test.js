@@ -1010,7 +1010,7 @@ test('closedConversation_asksForARating_once', () => {
   assert.deepEqual(tab.sent('rate'), [{ type: 'rate', conv: 'k1', score: 4, comment: '很好 👍' }]);
   tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'closed', agentName: 'Alice', lastSeq: 1, rating: 4, ratingComment: '很好 👍' } });
   assert.equal(tab.hook('rate').getAttribute('data-state'), 'sent');
-  assert.match(tab.hook('rate-status').textContent, /感谢您的评价！ ★★★★$/);
+  assert.match(tab.hook('rate-status').textContent, /感谢您的评价！ ★★★★☆$/);
 
   const reloaded = boot({ storage });
   welcome(reloaded, [{ id: 'k1', lastSeq: 1, status: 'closed', agentName: 'Alice', rating: 4 }]);

@@ -1717,11 +1717,12 @@
     '.kf-hb svg{width:20px;height:20px}',
     '.kf-card{margin:10px 0 4px;padding:10px 12px;background:#fff;border:1px solid #e3e5e8;border-radius:10px}',
     '.kf-card-t{font-weight:600;margin-bottom:4px}',
-    '.kf-f{display:block;margin:6px 0 0;color:#57606a;font-size:12px}',
+    '.kf-f{display:block;flex:1;min-width:0;margin:6px 0 0;color:#57606a;font-size:12px}',
     '.kf-f input,.kf-f textarea{display:block;width:100%;margin-top:2px;padding:6px 8px;border:1px solid #d0d7de;border-radius:6px;outline:0;font:inherit;font-size:14px;color:#1f2328;background:#fff;resize:vertical}',
     '.kf-f :focus{border-color:#1f6feb;border-color:var(--kf-accent)}',
     '.kf-f [aria-invalid=true]{border-color:#cf222e}',
-    '.kf-btns{display:flex;gap:8px;margin-top:8px}',
+    '.kf-btns,.kf-pair{display:flex;gap:8px;margin-top:8px}',
+    '.kf-pair{margin:0}',
     '.kf-btn{padding:6px 14px;border:1px solid transparent;border-radius:6px;background:#1f6feb;background:var(--kf-accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}',
     '.kf-btn2{border-color:#d0d7de;background:#fff;color:#57606a;font-weight:400}',
     '.kf-note{color:#57606a;font-size:12px}',
@@ -1914,13 +1915,13 @@
   function buildContactCard() {
     var node = ui.contact = card('contact', T.contact);
     var form = node.kfForm;
-    ui.c = {
-      name: field(form, T.cName, 'input', 'c-name', C_MAX.name, 'text', 'name'),
-      phone: field(form, T.cPhone, 'input', 'c-phone', C_MAX.phone, 'tel', 'tel'),
-      email: field(form, T.cEmail, 'input', 'c-email', C_MAX.email, 'email', 'email'),
-      text: field(form, T.cText, 'textarea', 'c-text', C_MAX.text)
-    };
-    ui.c.text.rows = 3;
+    var pair = el('div', 'kf-pair'); // phone and email side by side: one of them is needed
+    ui.c = { name: field(form, T.cName, 'input', 'c-name', C_MAX.name, 'text', 'name') };
+    form.appendChild(pair);
+    ui.c.phone = field(pair, T.cPhone, 'input', 'c-phone', C_MAX.phone, 'tel', 'tel');
+    ui.c.email = field(pair, T.cEmail, 'input', 'c-email', C_MAX.email, 'email', 'email');
+    ui.c.text = field(form, T.cText, 'textarea', 'c-text', C_MAX.text);
+    ui.c.text.rows = 2;
     ui.cErr = el('div', 'kf-err kf-hide', 'c-error');
     ui.cErr.setAttribute('role', 'alert');
     form.appendChild(ui.cErr);
@@ -1982,7 +1983,7 @@
     node.setAttribute('data-state', mode);
     toggle(node.kfForm, mode === 'form' || mode === 'failed');
     if (score !== stars || mode === 'sent') pickStars(score);
-    node.kfStat.textContent = mode === 'sent' ? T.rThanks + ' ' + new Array(score + 1).join('\u2605')
+    node.kfStat.textContent = mode === 'sent' ? T.rThanks + ' ' + '\u2605\u2605\u2605\u2605\u2605\u2606\u2606\u2606\u2606\u2606'.substr(5 - score, 5)
         : mode === 'failed' ? T.failed + ': ' + (T.errors[r.why] || r.why)
         : mode === 'pending' ? (connected ? T.cSending : T.cQueued) : '';
     node.kfStat.className = 'kf-note' + (mode === 'sent' ? ' kf-ok' : mode === 'failed' ? ' kf-bad' : '');
