@@ -1037,3 +1037,17 @@ test('conversationNobodyTook_isNotRated', () => {
   welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'closed' }]);
   assert.equal(tab.hook('rate'), undefined);
 });
+
+test('nextClosedConversation_getsAFreshRatingForm', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'closed', agent: 'a1', agentName: 'Alice' }]);
+  tab.hooks('star')[4].dispatch('click');
+  tab.hook('r-submit').dispatch('click');
+  tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'closed', agentName: 'Alice', lastSeq: 1, rating: 5 } });
+  tab.send('again');
+  ackLastSend(tab, 'k2', 1);
+  assert.equal(tab.hook('rate'), undefined, 'no rating while the new chat is open');
+  tab.ws().receive({ type: 'conv', conv: { id: 'k2', status: 'closed', agent: 'a1', agentName: 'Alice', lastSeq: 1 } });
+  assert.equal(tab.hook('rate').getAttribute('data-state'), 'form');
+  assert.equal(tab.hooks('star').filter((s) => /kf-on/.test(s.className)).length, 0);
+});

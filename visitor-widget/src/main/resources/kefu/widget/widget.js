@@ -1198,7 +1198,8 @@
     var c = store.get('contact', null);
     var r = store.get('rate', null);
     if (info.contact) {
-      if (c && c.state === 'pending' && c.conv === info.id && sameContact(info.contact, c)) {
+      // 'failed' too: a cid-less error meant for another frame may have been taken as its answer.
+      if (c && c.state !== 'sent' && c.conv === info.id && sameContact(info.contact, c)) {
         c.state = 'sent';
         store.set('contact', c);
         contactDone = true;
@@ -1979,6 +1980,11 @@
   function renderRateCard(mode, c) {
     var node = ui.rate;
     var r = store.get('rate', null);
+    if (node.kfConv !== c.id) { // a new conversation to rate: start from a clean form
+      node.kfConv = c.id;
+      ui.rComment.value = '';
+      pickStars(0);
+    }
     var score = mode === 'sent' ? c.rating : r && r.conv === c.id ? r.score : stars;
     node.setAttribute('data-state', mode);
     toggle(node.kfForm, mode === 'form' || mode === 'failed');

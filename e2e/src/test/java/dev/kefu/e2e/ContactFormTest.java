@@ -60,6 +60,18 @@ class ContactFormTest extends BrowserTest {
     }
 
     @Test
+    void englishWidget_contactFormInEnglish() throws Exception {
+        TestRelay relay = closeAfter(TestRelay.start(data));
+        WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl()).pageLang("en").with("lang", "en")))
+                .awaitConnected().openPanel();
+        widget.awaitCard("contact", "form");
+        widget.submitContact("Li Lei", "12", "", "Call me back");
+        widget.await("the phone refused", p -> p.text("c-error").equals("That phone number does not look right"));
+        assertThat(widget.find("contact-open").getAttribute("aria-label")).isEqualTo("Leave your contact details");
+        browser.screenshot(SCREENSHOTS.resolve("contact-form-en.png"));
+    }
+
+    @Test
     void contactSubmittedWhileCut_arrivesOnceAfterTheCut() throws Exception {
         TestRelay relay = closeAfter(TestRelay.start(data));
         TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
