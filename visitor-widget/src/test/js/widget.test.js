@@ -910,3 +910,144 @@ test('paperclip_opensTheFilePicker', () => {
   assert.equal(tab.hook('picker').type, 'file');
   assert.equal(tab.hook('picker').multiple, true);
 });
+
+// ---- contact details and rating
+
+function fillContact(tab, fields) {
+  for (const k of ['name', 'phone', 'email', 'text']) tab.hook('c-' + k).value = fields[k] || '';
+  tab.hook('c-submit').dispatch('click');
+}
+
+test('contactForm_offeredWhenNobodyCanAnswer_andValidated', () => {
+  const tab = boot();
+  welcome(tab, []);
+  assert.equal(tab.hook('contact'), undefined);
+  tab.ws().receive({ type: 'service', online: false, reason: 'no_agents' });
+  assert.equal(tab.hook('contact').getAttribute('data-state'), 'form');
+
+  fillContact(tab, { name: 'Li', text: 'hi' });
+  assert.match(tab.hook('c-error').textContent, /电话或邮箱/);
+  fillContact(tab, { email: 'li@example', text: 'hi' });
+  assert.match(tab.hook('c-error').textContent, /邮箱格式不正确/);
+  assert.equal(tab.hook('c-email').getAttribute('aria-invalid'), 'true');
+  fillContact(tab, { phone: 'call me', text: 'hi' });
+  assert.match(tab.hook('c-error').textContent, /电话号码格式不正确/);
+  fillContact(tab, { email: 'li@example.com' });
+  assert.match(tab.hook('c-error').textContent, /请填写留言/);
+  fillContact(tab, { email: 'li@example.com', text: 'x'.repeat(2001) });
+  assert.match(tab.hook('c-error').textContent, /最多 2000 字/);
+  assert.equal(tab.sent('send').length + tab.sent('contact').length, 0);
+});
+
+test('contactWithoutConversation_sendsTheMessageFirst_thenTheContactOnce', () => {
+  const tab = boot();
+  welcome(tab, []);
+  tab.ws().receive({ type: 'service', online: false, reason: 'closed' });
+  fillContact(tab, { name: '李雷 🦊', phone: '+86 138 0013 8000', text: '请回电 📞' });
+  assert.equal(tab.sent('send')[0].body, '请回电 📞');
+  assert.equal(tab.sent('contact').length, 0, 'no conversation to name yet');
+  assert.equal(tab.hook('contact').getAttribute('data-state'), 'pending');
+
+  ackLastSend(tab, 'k1', 1);
+  const sent = tab.sent('contact');
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0], { type: 'contact', conv: 'k1', name: '李雷 🦊', phone: '+86 138 0013 8000', text: '请回电 📞' });
+  tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'offline', lastSeq: 1, contact: sent[0] } });
+  assert.equal(tab.hook('contact').getAttribute('data-state'), 'sent');
+  assert.match(tab.hook('contact-status').textContent, /已收到您的联系方式/);
+  tab.hook('c-later').dispatch('click');
+  assert.equal(tab.hook('contact'), undefined, 'not offered again for this conversation');
+});
+
+test('contactLeftOffline_sentAfterWelcome_andNotResentOnceTheRelayListsIt', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'offline' }]);
+  tab.ws().drop();
+  tab.hook('contact-open').dispatch('click');
+  fillContact(tab, { email: 'li@example.com' });
+  assert.equal(tab.hook('contact').getAttribute('data-state'), 'pending');
+  assert.match(tab.hook('contact-status').textContent, /联网后会自动提交/);
+
+  tab.clock.tick(600);
+  tab.ws().open();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'offline' }]);
+  assert.deepEqual(tab.sent('contact'), [{ type: 'contact', conv: 'k1', email: 'li@example.com' }]);
+  tab.ws().drop(); // the relay stored it, but its conv frame was lost with the connection
+  tab.clock.tick(2000);
+  tab.ws().open();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'offline', contact: { email: 'li@example.com' } }]);
+  assert.equal(tab.sent('contact').length, 0);
+  assert.equal(tab.hook('contact').getAttribute('data-state'), 'sent');
+});
+
+test('contactRefused_showsTheReason_andSubmittingAgainRetries', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'open', agent: 'a1', agentName: 'Alice' }]);
+  tab.hook('contact-open').dispatch('click');
+  fillContact(tab, { phone: '13800138000' });
+  tab.ws().receive({ type: 'error', code: 'unknown_conv', message: 'no conversation k1' });
+  assert.equal(tab.hook('contact').getAttribute('data-state'), 'failed');
+  assert.match(tab.hook('contact-status').textContent, /提交失败: 会话不存在/);
+  tab.hook('c-submit').dispatch('click');
+  assert.equal(tab.sent('contact').length, 2);
+});
+
+test('closedConversation_asksForARating_once', () => {
+  const storage = new SharedStorage();
+  const tab = boot({ storage });
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'open', agent: 'a1', agentName: 'Alice' }]);
+  tab.ws().receive(agentMsg('k1', 1, 'bye'));
+  assert.equal(tab.hook('rate'), undefined);
+  tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'closed', agent: 'a1', agentName: 'Alice', lastSeq: 1 } });
+  assert.equal(tab.hook('rate').getAttribute('data-state'), 'form');
+
+  tab.hook('r-submit').dispatch('click');
+  assert.match(tab.hook('r-error').textContent, /请先选择星级/);
+  tab.hooks('star')[3].dispatch('click');
+  assert.equal(tab.hook('r-caption').textContent, '满意');
+  tab.hook('r-comment').value = ' 很好 👍 ';
+  tab.hook('r-submit').dispatch('click');
+  assert.deepEqual(tab.sent('rate'), [{ type: 'rate', conv: 'k1', score: 4, comment: '很好 👍' }]);
+  tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'closed', agentName: 'Alice', lastSeq: 1, rating: 4, ratingComment: '很好 👍' } });
+  assert.equal(tab.hook('rate').getAttribute('data-state'), 'sent');
+  assert.match(tab.hook('rate-status').textContent, /感谢您的评价！ ★★★★☆$/);
+
+  const reloaded = boot({ storage });
+  welcome(reloaded, [{ id: 'k1', lastSeq: 1, status: 'closed', agentName: 'Alice', rating: 4 }]);
+  assert.equal(reloaded.hook('rate'), undefined);
+  assert.equal(reloaded.sent('rate').length, 0);
+});
+
+test('rating_alreadyRatedElsewhere_countsAsDone', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'closed', agent: 'a1', agentName: 'Alice' }]);
+  tab.hooks('star')[0].dispatch('click');
+  tab.hook('r-submit').dispatch('click');
+  tab.ws().receive({ type: 'error', code: 'not_allowed', message: 'this conversation was rated already' });
+  assert.equal(tab.hook('rate').getAttribute('data-state'), 'sent');
+  tab.ws().drop();
+  tab.clock.tick(600);
+  tab.ws().open();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'closed', agent: 'a1', agentName: 'Alice' }]);
+  assert.equal(tab.sent('rate').length, 0);
+});
+
+test('conversationNobodyTook_isNotRated', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'closed' }]);
+  assert.equal(tab.hook('rate'), undefined);
+});
+
+test('nextClosedConversation_getsAFreshRatingForm', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'closed', agent: 'a1', agentName: 'Alice' }]);
+  tab.hooks('star')[4].dispatch('click');
+  tab.hook('r-submit').dispatch('click');
+  tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'closed', agentName: 'Alice', lastSeq: 1, rating: 5 } });
+  tab.send('again');
+  ackLastSend(tab, 'k2', 1);
+  assert.equal(tab.hook('rate'), undefined, 'no rating while the new chat is open');
+  tab.ws().receive({ type: 'conv', conv: { id: 'k2', status: 'closed', agent: 'a1', agentName: 'Alice', lastSeq: 1 } });
+  assert.equal(tab.hook('rate').getAttribute('data-state'), 'form');
+  assert.equal(tab.hooks('star').filter((s) => /kf-on/.test(s.className)).length, 0);
+});

@@ -117,6 +117,29 @@
       tooBig: '文件太大，最大 ',
       badType: '不支持此文件类型：',
       emptyFile: '文件是空的',
+      contact: '留下联系方式',
+      cName: '姓名',
+      cPhone: '电话',
+      cEmail: '邮箱',
+      cText: '留言',
+      cSubmit: '提交',
+      cLater: '以后再说',
+      cNeed: '请留下电话或邮箱，方便我们联系您',
+      cBadEmail: '邮箱格式不正确',
+      cBadPhone: '电话号码格式不正确',
+      cNeedText: '请填写留言内容',
+      cLong: '内容太长（最多 {n} 字）',
+      cQueued: '已保存，联网后会自动提交',
+      cSending: '正在提交…',
+      cSent: '已收到您的联系方式，我们会尽快联系您。',
+      cFailed: '提交失败',
+      rate: '请为本次服务评分',
+      rStars: ['非常不满意', '不满意', '一般', '满意', '非常满意'],
+      rStar: ' 星：',
+      rComment: '补充评价（可选）',
+      rSubmit: '提交评价',
+      rPick: '请先选择星级',
+      rThanks: '感谢您的评价！',
       errors: {
         too_large: '消息太长',
         not_allowed: '不允许发送',
@@ -161,6 +184,29 @@
       tooBig: 'File too large; the limit is ',
       badType: 'File type not allowed: ',
       emptyFile: 'The file is empty',
+      contact: 'Leave your contact details',
+      cName: 'Name',
+      cPhone: 'Phone',
+      cEmail: 'Email',
+      cText: 'Message',
+      cSubmit: 'Submit',
+      cLater: 'Not now',
+      cNeed: 'Please leave a phone number or an email address so we can reach you',
+      cBadEmail: 'That email address does not look right',
+      cBadPhone: 'That phone number does not look right',
+      cNeedText: 'Please write your message',
+      cLong: 'Too long (at most {n} characters)',
+      cQueued: 'Saved; it will be sent when you are back online',
+      cSending: 'Sending…',
+      cSent: 'Thank you! We have your details and will get back to you soon.',
+      cFailed: 'Could not send your details',
+      rate: 'How did we do?',
+      rStars: ['Very poor', 'Poor', 'OK', 'Good', 'Excellent'],
+      rStar: ' of 5: ',
+      rComment: 'Comment (optional)',
+      rSubmit: 'Submit rating',
+      rPick: 'Please choose a number of stars',
+      rThanks: 'Thank you for your rating!',
       errors: {
         too_large: 'Message too long',
         not_allowed: 'Not allowed',
@@ -232,7 +278,7 @@
   }
   var identity = {};              // from Kefu('identify'): name, email, attrs, userId, userHash
   var dropSignedIdentity = false; // set after bad_identity: retry once as an anonymous visitor
-  var convs = [];                 // [{id, status, at, agentName}] oldest first
+  var convs = [];                 // [{id, status, at, agentName, rating}] oldest first
   var hist = {};                  // conv id -> {c: contiguous seq, m: [msg...] sorted by seq}
   // [{cid, body, ts, tab, state: uploading|pending|failed, reason, why}]; an image or file also has
   // kind, name, size, mime, and file {key, name, size, mime} once uploaded (see "files").
@@ -287,6 +333,10 @@
     }
     if (info.agentName && info.agentName !== c.agentName) {
       c.agentName = info.agentName;
+      changed = true;
+    }
+    if (info.rating > 0 && !c.rating) {
+      c.rating = info.rating;
       changed = true;
     }
     if (changed) store.set('convs', convs); // every write wakes the other tabs: only real changes
@@ -764,12 +814,14 @@
     sentOnThisConnection = {};
     readSent = {};
     syncing = {};
+    awaiting = [];
     if (f.heartbeatSec > 0) heartbeatSec = f.heartbeatSec;
     // Not in protocol v1: a future welcome may say the site turned typing preview off.
     if (f.typingPreview === false) typingPreview = false;
     reconcileConversations(f.conversations || [], t.resumeSent || {});
     sendPageView();
     flushOutbox();
+    flushDesk();
     resumeUploads();
     markRead();
     renderAll();
@@ -784,6 +836,7 @@
       if (!info || typeof info.id !== 'string') continue;
       listed[info.id] = true;
       upsertConv(info.id, info);
+      deskEcho(info);
       // The relay replays open and resumed conversations by itself; a closed one we lack is paged.
       if (info.status === 'closed' && !(info.id in resumed) && info.lastSeq > histOf(info.id).c) {
         requestSync(info.id);
@@ -825,6 +878,7 @@
       }
     }
     if (!added.length) return;
+    flushDesk(); // a contact left before there was a conversation waits for one
     for (var j = 0; j < added.length; j++) emit('message', publicMessage(added[j]));
     if (invite && !panelOpen) openPanel(false);
     markRead();
@@ -866,6 +920,7 @@
     if (!info || typeof info.id !== 'string') return;
     if (info.id === queueConv && info.status !== 'waiting') queueLine = '';
     upsertConv(info.id, info);
+    deskEcho(info);
     renderAll();
   }
 
@@ -890,6 +945,7 @@
   function onError(f) {
     var code = f.code || 'unknown';
     if (f.cid) return refuseOutbox(f.cid, code, f.message);
+    if (awaiting.length && DESK_ERRORS[code]) return deskError(code, f.message || '');
     if (code === 'bad_identity' && identity.userId && !dropSignedIdentity) {
       // The host's signature is wrong: chatting anonymously beats not chatting at all.
       warn('identify(): userHash rejected by the relay; continuing without userId');
@@ -1082,6 +1138,221 @@
   function hasAgentMessageAbove(h, seq) {
     for (var i = h.m.length - 1; i >= 0 && h.m[i].seq > seq; i--) if (!fromVisitor(h.m[i])) return true;
     return false;
+  }
+
+  // ---------------------------------------------------------------- contact details and rating
+  // Neither frame has a cid (docs/protocol.md, "Kefu's additions"): the relay answers each with a
+  // conv frame carrying conv.contact or conv.rating, or with an error naming no cid. So the widget
+  // keeps one pending contact and one pending rating in storage, as it keeps its outbox, sends them
+  // after every welcome until a conv frame (or a welcome's list) shows the relay has them, and takes
+  // a cid-less error that comes while one is unanswered as its answer. A resend cannot double
+  // anything: the relay keeps one contact per conversation (a resend overwrites it with the same
+  // values) and refuses a second rating ("rated already", which counts as done).
+
+  var C_FIELDS = ['name', 'phone', 'email', 'text'];
+  var C_MAX = { name: 200, phone: 64, email: 200, text: 2000 }; // code points, as the relay clips
+  var COMMENT_MAX = 1000;
+  var EMAIL_RE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+  var DESK_ERRORS = { unknown_conv: 1, bad_frame: 1, not_allowed: 1, server_busy: 1, rate_limited: 1 };
+  var awaiting = [];          // 'contact' / 'rate' sent on this connection, not answered yet
+  var contactWanted = false;  // the visitor opened the form from the header
+  var contactDone = false;    // the relay confirmed a contact on this page: thank until closed
+  var ratedHere = {};         // conv -> true: rated on this page, so the thanks stay in view
+  var stars = 0;              // the score picked in the rating form, 0 = none yet
+
+  function trim(s) {
+    return String(s || '').replace(/^\s+|\s+$/g, '');
+  }
+
+  function flushDesk() {
+    if (!connected) return;
+    var c = store.get('contact', null);
+    var r = store.get('rate', null);
+    var cur = currentConv();
+    if (c && c.state === 'pending' && !sentOnThisConnection.contact) {
+      // Left before there was a conversation: its message (in the outbox) opens one, then it goes.
+      if (!c.conv && cur) {
+        c.conv = cur.id;
+        store.set('contact', c);
+      }
+      if (c.conv) deskSend('contact', { type: 'contact', conv: c.conv, name: c.name, email: c.email, phone: c.phone, text: c.text });
+    }
+    if (r && r.state === 'pending' && !sentOnThisConnection.rate) {
+      deskSend('rate', { type: 'rate', conv: r.conv, score: r.score, comment: r.comment });
+    }
+  }
+
+  function deskSend(kind, frame) {
+    if (!sendFrame(frame)) return;
+    sentOnThisConnection[kind] = true;
+    awaiting.push(kind);
+  }
+
+  function answered(kind) {
+    var i = awaiting.indexOf(kind);
+    if (i >= 0) awaiting.splice(i, 1);
+  }
+
+  // info: a ConvInfo from a conv frame or a welcome. Does it show that the relay has ours?
+  function deskEcho(info) {
+    var c = store.get('contact', null);
+    var r = store.get('rate', null);
+    if (info.contact) {
+      // 'failed' too: a cid-less error meant for another frame may have been taken as its answer.
+      if (c && c.state !== 'sent' && c.conv === info.id && sameContact(info.contact, c)) {
+        c.state = 'sent';
+        store.set('contact', c);
+        contactDone = true;
+        if (ui) ui.c.text.value = '';
+      }
+      answered('contact');
+    }
+    if (info.rating > 0 && r && r.conv === info.id) {
+      store.remove('rate');
+      ratedHere[info.id] = true;
+      answered('rate');
+    }
+  }
+
+  function sameContact(a, b) {
+    for (var i = 0; i < C_FIELDS.length; i++) if ((a[C_FIELDS[i]] || '') !== (b[C_FIELDS[i]] || '')) return false;
+    return true;
+  }
+
+  function deskError(code, message) {
+    var kind = awaiting.shift();
+    var e = store.get(kind, null);
+    if (!e || e.state !== 'pending') return;
+    if (RETRY_LATER[code]) {
+      delete sentOnThisConnection[kind];
+      setTimeout(flushDesk, 2000 + Math.random() * 3000);
+      return;
+    }
+    if (kind === 'rate' && /already/.test(message)) {
+      var conv = findConv(e.conv);
+      if (conv) upsertConv(conv.id, { rating: e.score });
+      store.remove('rate');
+      ratedHere[e.conv] = true;
+    } else {
+      e.state = 'failed';
+      e.why = code;
+      if (code === 'unknown_conv') e.conv = null; // a retry goes to the current conversation
+      store.set(kind, e);
+    }
+    renderAll();
+  }
+
+  // [field, why] of the first problem with the form's values v, or null when they can go.
+  function contactProblem(v, cur) {
+    for (var i = 0; i < C_FIELDS.length; i++) {
+      var f = C_FIELDS[i];
+      if (codePoints(v[f]) > C_MAX[f]) return [f, T.cLong.replace('{n}', C_MAX[f])];
+    }
+    if (!v.phone && !v.email) return ['phone', T.cNeed];
+    if (v.email && !EMAIL_RE.test(v.email)) return ['email', T.cBadEmail];
+    if (v.phone && (v.phone.match(/\d/g) || []).length < 5) return ['phone', T.cBadPhone];
+    return !cur && !v.text ? ['text', T.cNeedText] : null;
+  }
+
+  function submitContact() {
+    var v = {};
+    var cur = currentConv();
+    for (var i = 0; i < C_FIELDS.length; i++) {
+      v[C_FIELDS[i]] = trim(ui.c[C_FIELDS[i]].value);
+      ui.c[C_FIELDS[i]].removeAttribute('aria-invalid');
+    }
+    var bad = contactProblem(v, cur);
+    ui.cErr.textContent = bad ? bad[1] : '';
+    toggle(ui.cErr, !!bad);
+    if (bad) {
+      ui.c[bad[0]].setAttribute('aria-invalid', 'true');
+      return ui.c[bad[0]].focus();
+    }
+    var entry = { conv: cur ? cur.id : null, state: 'pending', ts: Date.now() };
+    for (var j = 0; j < C_FIELDS.length; j++) entry[C_FIELDS[j]] = v[C_FIELDS[j]] || undefined;
+    if (!cur) {
+      // No conversation to attach the details to: the message opens one (an offline one when
+      // nobody can answer), and the contact follows once the relay has acked it.
+      var msg = { cid: newCid(), body: v.text, ts: Date.now(), tab: TAB, state: 'pending' };
+      updateOutbox(function (list) { list.push(msg); });
+      sendEntry(msg);
+    }
+    store.set('contact', entry);
+    contactWanted = contactDone = false;
+    delete sentOnThisConnection.contact; // a newer contact replaces one sent on this connection
+    flushDesk();
+    renderAll(true);
+  }
+
+  function openContact() {
+    contactWanted = true;
+    contactDone = false;
+    session.remove('cx');
+    var last = store.get('contact', null) || { name: identity.name, email: identity.email };
+    if (last.state === 'failed') store.remove('contact');
+    for (var i = 0; i < C_FIELDS.length; i++) {
+      var input = ui.c[C_FIELDS[i]];
+      if (!input.value && last[C_FIELDS[i]] && C_FIELDS[i] !== 'text') input.value = last[C_FIELDS[i]];
+    }
+    if (!panelOpen) openPanel(false);
+    renderAll(true);
+    ui.c.name.focus();
+  }
+
+  function closeContact() {
+    contactWanted = contactDone = false;
+    session.set('cx', true); // not offered again by itself in this tab
+    renderAll();
+  }
+
+  // What the contact card shows: null (nothing), form, pending, sent or failed.
+  function contactMode() {
+    var c = store.get('contact', null);
+    if (c && c.state !== 'sent') return c.state;
+    if (contactDone) return 'sent';
+    if (contactWanted) return 'form';
+    var cur = currentConv();
+    // Offered by itself when nobody can answer, unless details went with the current conversation.
+    return serviceLine && !session.get('cx', false) && !(c && (!cur || c.conv === cur.id)) ? 'form' : null;
+  }
+
+  // The conversation to rate: the newest, once closed, if an agent took it.
+  function rateConv() {
+    var c = convs[convs.length - 1];
+    return c && c.status === 'closed' && c.agentName ? c : null;
+  }
+
+  function rateMode(c) {
+    var r = store.get('rate', null);
+    if (c.rating) return ratedHere[c.id] ? 'sent' : null;
+    return r && r.conv === c.id ? r.state : 'form';
+  }
+
+  function pickStars(n) {
+    stars = n;
+    for (var i = 0; i < 5; i++) {
+      ui.stars[i].className = 'kf-star' + (i < n ? ' kf-on' : '');
+      ui.stars[i].setAttribute('aria-pressed', String(i === n - 1));
+    }
+    ui.rCap.textContent = n ? T.rStars[n - 1] : '';
+    showRateError('');
+  }
+
+  function showRateError(why) {
+    ui.rErr.textContent = why;
+    toggle(ui.rErr, !!why);
+  }
+
+  function submitRate() {
+    var c = rateConv();
+    var comment = trim(ui.rComment.value);
+    if (!c) return;
+    if (!stars) return showRateError(T.rPick);
+    if (codePoints(comment) > COMMENT_MAX) return showRateError(T.cLong.replace('{n}', COMMENT_MAX));
+    store.set('rate', { conv: c.id, score: stars, comment: comment || undefined, state: 'pending' });
+    delete sentOnThisConnection.rate;
+    flushDesk();
+    renderAll(true);
   }
 
   // ---------------------------------------------------------------- files
@@ -1434,7 +1705,6 @@
     '.kf-input:focus{border-color:#1f6feb;border-color:var(--kf-accent)}',
     '.kf-attach{flex:none;width:38px;height:38px;margin-right:6px;padding:0;border:0;border-radius:8px;background:none;color:#57606a;cursor:pointer;display:flex;align-items:center;justify-content:center}',
     '.kf-attach:hover{background:#f0f2f5}',
-    '.kf-attach svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}',
     '.kf-picker{position:absolute;width:1px;height:1px;opacity:0;overflow:hidden;pointer-events:none}',
     '.kf-drag .kf-list{outline:2px dashed #1f6feb;outline:2px dashed var(--kf-accent);outline-offset:-6px}',
     '.kf-media{padding:4px}',
@@ -1443,16 +1713,38 @@
     '.kf-file{border:0;background:none;font:inherit;color:inherit;text-align:left;text-decoration:underline;cursor:pointer}',
     '.kf-bar{height:4px;margin:4px 8px 6px;min-width:140px;border-radius:2px;background:rgba(127,127,127,.35);overflow:hidden}',
     '.kf-fill{width:0;height:100%;background:currentColor;transition:width .2s}',
+    '.kf-hb{background:none;border:0;color:inherit;padding:4px;margin-right:2px;cursor:pointer;display:flex}',
+    '.kf-hb svg,.kf-attach svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}',
+    '.kf-hb svg{width:20px;height:20px}',
+    '.kf-card{margin:10px 0 4px;padding:10px 12px;background:#fff;border:1px solid #e3e5e8;border-radius:10px}',
+    '.kf-card-t{font-weight:600;margin-bottom:4px}',
+    '.kf-f{display:block;flex:1;min-width:0;margin:6px 0 0;color:#57606a;font-size:12px}',
+    '.kf-f input,.kf-f textarea{display:block;width:100%;margin-top:2px;padding:6px 8px;border:1px solid #d0d7de;border-radius:6px;outline:0;font:inherit;font-size:14px;color:#1f2328;background:#fff;resize:vertical}',
+    '.kf-f :focus{border-color:#1f6feb;border-color:var(--kf-accent)}',
+    '.kf-f [aria-invalid=true]{border-color:#cf222e}',
+    '.kf-btns,.kf-pair{display:flex;gap:8px;margin-top:8px}',
+    '.kf-pair{margin:0}',
+    '.kf-btn{padding:6px 14px;border:1px solid transparent;border-radius:6px;background:#1f6feb;background:var(--kf-accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}',
+    '.kf-btn2{border-color:#d0d7de;background:#fff;color:#57606a;font-weight:400}',
+    '.kf-note{color:#57606a;font-size:12px}',
+    '.kf-ok{color:#1a7f37;font-size:14px}',
+    '.kf-bad{color:#cf222e}',
+    '.kf-stars{display:flex;align-items:center}',
+    '.kf-star{padding:0 2px;border:0;background:none;color:#d0d7de;font-size:28px;line-height:1;cursor:pointer}',
+    '.kf-star.kf-on,.kf-stars:hover .kf-star{color:#f5a623}',
+    '.kf-stars .kf-star:hover~.kf-star{color:#d0d7de}',
+    '.kf-stars .kf-note{margin-left:8px}',
     '.kf-send{height:38px;padding:0 14px;border:0;border-radius:8px;background:#1f6feb;background:var(--kf-accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}',
     '@media (max-width:480px){',
     '.kf-panel,.kf-left .kf-panel{top:0;right:0;bottom:0;left:0;width:100%;height:100%;max-height:none;border-radius:0}',
     '.kf-open .kf-launcher{display:none}',
-    '.kf-input{font-size:16px}', // below 16px iOS zooms the page on focus
+    '.kf-input,.kf-f input,.kf-f textarea{font-size:16px}', // below 16px iOS zooms the page on focus
     '}'
   ].join('\n');
 
   var SVG_NS = 'http://www.w3.org/2000/svg';
   var CHAT_ICON = 'M6 4h12a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3h-7l-5 4v-4.2A3 3 0 0 1 3 15V7a3 3 0 0 1 3-3z';
+  var MAIL_ICON = 'M3 5h18v14H3zM3 6l9 7 9-7';
   var CLIP_ICON = 'M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5';
 
   var ui = null;
@@ -1502,7 +1794,12 @@
     var closeBtn = el('button', 'kf-x', 'close', '\u00d7');
     closeBtn.type = 'button';
     closeBtn.setAttribute('aria-label', T.close);
+    var contactBtn = button('kf-hb', 'contact-open');
+    contactBtn.title = T.contact;
+    contactBtn.setAttribute('aria-label', T.contact);
+    contactBtn.appendChild(icon(MAIL_ICON));
     head.appendChild(headText);
+    head.appendChild(contactBtn);
     head.appendChild(closeBtn);
 
     var notice = el('div', 'kf-notice', 'notice', T.notice);
@@ -1550,6 +1847,9 @@
       notice: notice, desk: desk, list: list, typing: typing, hint: hint, input: input, attach: attach, picker: picker,
       greeting: el('div', 'kf-sys', 'greeting', T.greeting)
     };
+    buildContactCard();
+    buildRateCard();
+    contactBtn.addEventListener('click', openContact);
     bindEvents(closeBtn, send);
   }
 
@@ -1578,6 +1878,121 @@
     path.setAttribute('d', d);
     svg.appendChild(path);
     return svg;
+  }
+
+  function button(cls, hook, text) {
+    var b = el('button', cls, hook, text);
+    b.type = 'button';
+    return b;
+  }
+
+  // A labelled input (the label wraps it, so no id is needed inside the shadow root).
+  function field(parent, label, tag, hook, max, type, autocomplete) {
+    var wrap = el('label', 'kf-f');
+    var input = el(tag, null, hook);
+    wrap.appendChild(el('span', null, null, label));
+    wrap.appendChild(input);
+    if (type) input.type = type;
+    if (autocomplete) input.setAttribute('autocomplete', autocomplete);
+    input.maxLength = max; // UTF-16 units: never more code points than the relay keeps
+    parent.appendChild(wrap);
+    return input;
+  }
+
+  // A card in the message list: a title, a form part, a status line; data-state says which shows.
+  function card(hook, title) {
+    var node = el('div', 'kf-card', hook);
+    node.setAttribute('role', 'group');
+    node.setAttribute('aria-label', title);
+    node.appendChild(el('div', 'kf-card-t', null, title));
+    node.kfForm = el('div');
+    node.kfStat = el('div', 'kf-note', hook + '-status');
+    node.kfStat.setAttribute('role', 'status');
+    node.appendChild(node.kfForm);
+    node.appendChild(node.kfStat);
+    return node;
+  }
+
+  function buildContactCard() {
+    var node = ui.contact = card('contact', T.contact);
+    var form = node.kfForm;
+    var pair = el('div', 'kf-pair'); // phone and email side by side: one of them is needed
+    ui.c = { name: field(form, T.cName, 'input', 'c-name', C_MAX.name, 'text', 'name') };
+    form.appendChild(pair);
+    ui.c.phone = field(pair, T.cPhone, 'input', 'c-phone', C_MAX.phone, 'tel', 'tel');
+    ui.c.email = field(pair, T.cEmail, 'input', 'c-email', C_MAX.email, 'email', 'email');
+    ui.c.text = field(form, T.cText, 'textarea', 'c-text', C_MAX.text);
+    ui.c.text.rows = 2;
+    ui.cErr = el('div', 'kf-err kf-hide', 'c-error');
+    ui.cErr.setAttribute('role', 'alert');
+    form.appendChild(ui.cErr);
+    var row = el('div', 'kf-btns');
+    var submit = ui.cSubmit = button('kf-btn', 'c-submit', T.cSubmit);
+    ui.cLater = button('kf-btn kf-btn2', 'c-later', T.cLater);
+    row.appendChild(submit);
+    row.appendChild(ui.cLater);
+    node.appendChild(row);
+    node.kfRow = row;
+    submit.addEventListener('click', submitContact);
+    ui.cLater.addEventListener('click', closeContact);
+  }
+
+  function buildRateCard() {
+    var node = ui.rate = card('rate', T.rate);
+    var form = node.kfForm;
+    var row = el('div', 'kf-stars');
+    ui.stars = [];
+    for (var i = 1; i <= 5; i++) {
+      var star = button('kf-star', 'star', '\u2605');
+      star.setAttribute('data-score', String(i));
+      star.setAttribute('aria-label', i + T.rStar + T.rStars[i - 1]);
+      star.setAttribute('aria-pressed', 'false');
+      star.addEventListener('click', pickStars.bind(null, i));
+      ui.stars.push(row.appendChild(star));
+    }
+    ui.rCap = el('span', 'kf-note', 'r-caption');
+    row.appendChild(ui.rCap);
+    form.appendChild(row);
+    ui.rComment = field(form, T.rComment, 'textarea', 'r-comment', COMMENT_MAX);
+    ui.rComment.rows = 2;
+    ui.rErr = el('div', 'kf-err kf-hide', 'r-error');
+    ui.rErr.setAttribute('role', 'alert');
+    form.appendChild(ui.rErr);
+    var submit = button('kf-btn', 'r-submit', T.rSubmit);
+    form.appendChild(submit);
+    submit.addEventListener('click', submitRate);
+  }
+
+  function renderContactCard(mode) {
+    var node = ui.contact;
+    var failed = mode === 'failed';
+    var c = failed && store.get('contact', null);
+    node.setAttribute('data-state', mode);
+    toggle(node.kfForm, mode === 'form' || failed);
+    toggle(ui.cSubmit, mode === 'form' || failed);
+    toggle(node.kfRow, mode !== 'pending');
+    ui.cLater.textContent = mode === 'sent' ? T.close : T.cLater;
+    node.kfStat.textContent = mode === 'sent' ? T.cSent : failed ? T.cFailed + ': ' + (T.errors[c.why] || c.why)
+        : mode === 'pending' ? (connected ? T.cSending : T.cQueued) : '';
+    node.kfStat.className = 'kf-note' + (mode === 'sent' ? ' kf-ok' : failed ? ' kf-bad' : '');
+  }
+
+  function renderRateCard(mode, c) {
+    var node = ui.rate;
+    var r = store.get('rate', null);
+    if (node.kfConv !== c.id) { // a new conversation to rate: start from a clean form
+      node.kfConv = c.id;
+      ui.rComment.value = '';
+      pickStars(0);
+    }
+    var score = mode === 'sent' ? c.rating : r && r.conv === c.id ? r.score : stars;
+    node.setAttribute('data-state', mode);
+    toggle(node.kfForm, mode === 'form' || mode === 'failed');
+    if (score !== stars || mode === 'sent') pickStars(score);
+    node.kfStat.textContent = mode === 'sent' ? T.rThanks + ' ' + '\u2605\u2605\u2605\u2605\u2605\u2606\u2606\u2606\u2606\u2606'.substr(5 - score, 5)
+        : mode === 'failed' ? T.failed + ': ' + (T.errors[r.why] || r.why)
+        : mode === 'pending' ? (connected ? T.cSending : T.cQueued) : '';
+    node.kfStat.className = 'kf-note' + (mode === 'sent' ? ' kf-ok' : mode === 'failed' ? ' kf-bad' : '');
   }
 
   function bindEvents(closeBtn, sendBtn) {
@@ -1741,17 +2156,30 @@
     var nearEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 48;
     var wanted = [ui.greeting];
     var seen = {};
+    var rc = rateConv();
+    var rm = rc && rateMode(rc);
     for (var i = 0; i < convs.length; i++) {
       var c = convs[i];
       var h = histOf(c.id);
       var agentRead = readOf(c.id).agent;
       for (var j = 0; j < h.m.length; j++) wanted.push(messageNode(heldItem(c.id, h.m[j], agentRead), seen));
       if (c.status === 'closed' && h.m.length) wanted.push(systemNode('end:' + c.id, T.ended, seen));
+      if (c === rc && rm) {
+        renderRateCard(rm, c);
+        wanted.push(ui.rate);
+      }
     }
     for (var k = 0; k < outbox.length; k++) {
       // Another tab's stale outbox may still list a message we already hold: show it once.
       if (!seen['c:' + outbox[k].cid]) wanted.push(messageNode(outboxItem(outbox[k]), seen));
     }
+    var cm = contactMode();
+    if (cm) {
+      renderContactCard(cm);
+      wanted.push(ui.contact);
+    }
+    if (!rm && ui.rate.parentNode) list.removeChild(ui.rate);
+    if (!cm && ui.contact.parentNode) list.removeChild(ui.contact);
 
     for (var key in nodes) {
       if (nodes.hasOwnProperty(key) && !seen[key]) {
@@ -1948,6 +2376,8 @@
       if (visitorId !== before && transport) reconnectNow();
     } else if (key === 'outbox') {
       outbox = store.get('outbox', []);
+    } else if (key === 'contact' || key === 'rate') {
+      // another tab sent or answered them: just show it
     } else if (key === 'convs') {
       mergeConvs(store.get('convs', []));
     } else if (key === 'reads') {
@@ -1965,8 +2395,9 @@
       var c = findConv(theirs[i].id);
       if (!c) {
         convs.push(theirs[i]);
-      } else if (theirs[i].status === 'closed') {
-        c.status = 'closed';
+      } else {
+        if (theirs[i].status === 'closed') c.status = 'closed';
+        if (theirs[i].rating) c.rating = theirs[i].rating;
       }
     }
     convs.sort(function (a, b) { return a.at - b.at; });
@@ -2038,6 +2469,8 @@
     if (id === visitorId) return false;
     for (var i = 0; i < convs.length; i++) store.remove('h:' + convs[i].id);
     visitorId = id;
+    store.remove('contact');
+    store.remove('rate');
     convs = [];
     hist = {};
     reads = {};

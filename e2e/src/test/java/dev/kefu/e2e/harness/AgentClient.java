@@ -171,6 +171,23 @@ public final class AgentClient implements Session.Listener.AutoDemanding, AutoCl
         }
     }
 
+    /** Every frame up to and including the next one matching {@code match}, in arrival order. */
+    public List<JsonNode> framesUntil(Predicate<JsonNode> match, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        List<JsonNode> out = new ArrayList<>();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            JsonNode f = left <= 0 ? null : inbox.poll(left, TimeUnit.NANOSECONDS);
+            if (f == null) {
+                throw new AssertionError("agent got no " + what + " within " + TIMEOUT + "; got " + out);
+            }
+            out.add(f);
+            if (match.test(f)) {
+                return out;
+            }
+        }
+    }
+
     /** Frames received and not yet read, without waiting. */
     public List<JsonNode> drain() {
         List<JsonNode> out = new ArrayList<>();

@@ -124,6 +124,16 @@ public final class TestRelay implements AutoCloseable {
         return new AgentFiles(baseUrl(), loginToken());
     }
 
+    /** {@code GET /api/...} as {@link #AGENT} (an admin): the answer's JSON, or an AssertionError unless 200. */
+    public JsonNode api(String pathAndQuery) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + pathAndQuery))
+                .header("Authorization", "Bearer " + loginToken()).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET " + pathAndQuery + ": HTTP " + r.statusCode() + " " + r.body());
+        }
+        return FrameCodec.parse(r.body());
+    }
+
     private String loginToken() throws Exception {
         String body = "{\"username\":\"" + AGENT + "\",\"password\":\"" + PASSWORD + "\"}";
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/api/login"))

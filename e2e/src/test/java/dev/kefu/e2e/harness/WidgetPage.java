@@ -192,6 +192,50 @@ public final class WidgetPage {
         return out;
     }
 
+    /**
+     * The state of the contact or rating card ({@code hook} "contact" or "rate"): {@code form},
+     * {@code pending}, {@code sent} or {@code failed}; "" while the card is not in the list.
+     */
+    public String cardState(String hook) {
+        return (String) js("""
+                var card = document.getElementById('kefu-widget').shadowRoot.querySelector('[data-kefu="' + arguments[0] + '"]');
+                return card && card.isConnected ? card.getAttribute('data-state') : '';
+                """, hook);
+    }
+
+    public WidgetPage awaitCard(String hook, String state) {
+        return await("the " + hook + " card " + state + " (now '" + cardState(hook) + "')", p -> state.equals(p.cardState(hook)));
+    }
+
+    /** The text of the element with {@code hook}, or "" while it is hidden or absent. */
+    public String text(String hook) {
+        return (String) js("""
+                var e = document.getElementById('kefu-widget').shadowRoot.querySelector('[data-kefu="' + arguments[0] + '"]');
+                return e && e.isConnected && !e.classList.contains('kf-hide') ? e.textContent : '';
+                """, hook);
+    }
+
+    /** Fills the contact form as a user would (null leaves a field as it is) and presses its Submit button. */
+    public WidgetPage submitContact(String name, String phone, String email, String text) {
+        String[][] fields = {{"c-name", name}, {"c-phone", phone}, {"c-email", email}, {"c-text", text}};
+        for (String[] f : fields) {
+            if (f[1] != null) {
+                WebElement input = find(f[0]);
+                input.clear();
+                input.sendKeys(f[1]);
+            }
+        }
+        find("c-submit").click();
+        return this;
+    }
+
+    /** Picks {@code stars} (1-5) in the rating card and types {@code comment}; its Submit button is {@code find("r-submit")}. */
+    public WidgetPage rate(int stars, String comment) {
+        shadowRoot().findElements(By.cssSelector("[data-kefu=\"star\"]")).get(stars - 1).click();
+        find("r-comment").sendKeys(comment);
+        return this;
+    }
+
     /** An element inside the widget's shadow root by its {@code data-kefu} hook. */
     public WebElement find(String hook) {
         return shadowRoot().findElement(By.cssSelector("[data-kefu=\"" + hook + "\"]"));
