@@ -103,6 +103,10 @@ public final class RelayServer implements AutoCloseable {
             // Frames a little above the largest allowed (a hello) are read so the relay can answer
             // too_large itself; larger ones Jetty closes (1009).
             container.setMaxTextMessageSize(Limits.MAX_HELLO_BYTES + 256 * 1024);
+            // Jetty starts every incoming text message in a buffer of this many characters (4,096 by
+            // default, doubled again by the first Chinese character): 12 KB of garbage per chat frame
+            // of a few hundred bytes. Larger frames just grow it.
+            container.setInputBufferSize(INPUT_BUFFER_BYTES);
             // Silence is detected by the heartbeat; this is only a backstop.
             container.setIdleTimeout(Duration.ofSeconds(Math.max(60, config.heartbeatSec() * 3L)));
             container.addMapping("/ws/visitor", creator("visitor"));
@@ -128,6 +132,9 @@ public final class RelayServer implements AutoCloseable {
                 request.getHeaders().get(HttpHeader.ORIGIN), Request.getRemoteAddr(request),
                 request.getHeaders().get(HttpHeader.USER_AGENT));
     }
+
+    /** Read buffer of a WebSocket, and the starting size of each incoming message's text. */
+    static final int INPUT_BUFFER_BYTES = 1024;
 
     public static String version() {
         String v = RelayServer.class.getPackage().getImplementationVersion();

@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The one thread that writes to the database. Callers {@link #submit} operations; the thread takes
- * every operation waiting (up to {@code maxBatch}), runs them in one transaction, each inside its own
- * savepoint so one failing operation spoils no other, commits once, and only then completes their
- * futures, in submission order, on a single dispatch thread. Hence an ack sent from a future's
+ * every operation waiting (up to {@code maxBatch}), runs them in one transaction (should one throw,
+ * the batch is undone and run again with a savepoint per operation, so it spoils no other), commits
+ * once, and only then completes their futures, in submission order, on a single dispatch thread. Hence an ack sent from a future's
  * callback always follows a durable commit, and callbacks see commits in order.
  */
 public final class GroupCommitWriter implements AutoCloseable {
@@ -35,6 +35,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     private final Timer commitTimer;
     private final DistributionSummary batchSizes;
     private volatile boolean stopping;
+    private final List<Runnable> rollbackListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param maxBatch most operations per transaction
@@ -74,6 +75,24 @@ public final class GroupCommitWriter implements AutoCloseable {
         return p.future;
     }
 
+    /**
+     * Runs {@code listener} on the writer thread whenever writes are undone (a batch rolled back, or
+     * one write rolled back to its savepoint): state kept beside the database must be dropped then.
+     */
+    public void onRollback(Runnable listener) {
+        rollbackListeners.add(listener);
+    }
+
+    private void rolledBack() {
+        for (Runnable r : rollbackListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.error("rollback listener failed", e);
+            }
+        }
+    }
+
     /** Whether the writer thread is alive (for {@code /health}). */
     public boolean isAlive() {
         return thread.isAlive();
@@ -99,6 +118,7 @@ public final class GroupCommitWriter implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 log.error("writer loop failed; batch failed, continuing", e);
+                rolledBack();
                 failAll(batch, e);
             } finally {
                 batch.clear();
@@ -123,6 +143,7 @@ public final class GroupCommitWriter implements AutoCloseable {
                 // Rare: one write threw. Undo the batch and run it again, now with a savepoint per
                 // write so the failing one spoils no other.
                 conn.rollback();
+                rolledBack();
                 for (Pending<?> p : batch) {
                     p.error = null;
                     run("SAVEPOINT op");
@@ -132,6 +153,7 @@ public final class GroupCommitWriter implements AutoCloseable {
                     } catch (SQLException | RuntimeException e) {
                         run("ROLLBACK TO op");
                         run("RELEASE op");
+                        rolledBack();
                         p.fail(e);
                     }
                 }
@@ -144,6 +166,7 @@ public final class GroupCommitWriter implements AutoCloseable {
             } catch (SQLException re) {
                 log.error("rollback failed", re);
             }
+            rolledBack();
             failAll(batch, new StoreException("commit failed: " + e.getMessage(), e));
             return;
         } finally {

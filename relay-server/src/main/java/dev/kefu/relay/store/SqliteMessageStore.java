@@ -29,12 +29,71 @@ public final class SqliteMessageStore implements MessageStore {
             "conv, seq, cid, from_role, from_id, from_name, kind, body, file, ts, recalled_at";
     private static final String NOTE_COLUMNS = "conv, nseq, cid, author_id, author, body, after_seq, ts";
 
+    /** Most conversations the writer keeps in memory (about 300 bytes each). */
+    static final int WRITER_CACHE_SIZE = 50_000;
+
     private final SqliteDatabase db;
     private final GroupCommitWriter writer;
+    // Conversations as the writer last committed them, so an append need not read its conversation
+    // back (that lookup was a third of the writer's time per message). Every change to a conversation
+    // runs on the writer thread, here, so the copies cannot go stale; a rollback empties them.
+    // Writer thread only.
+    private final Map<String, Conversation> convsOnWriter = lru(WRITER_CACHE_SIZE);
+    private final Map<String, String> liveConvOfVisitor = lru(WRITER_CACHE_SIZE);
 
     public SqliteMessageStore(SqliteDatabase db, int maxBatch, int maxQueued, MeterRegistry meters) {
         this.db = db;
         this.writer = db.startWriter(maxBatch, maxQueued, meters);
+        writer.onRollback(() -> {
+            convsOnWriter.clear();
+            liveConvOfVisitor.clear();
+        });
+    }
+
+    private static <K, V> Map<K, V> lru(int max) {
+        return new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > max;
+            }
+        };
+    }
+
+    /** The conversation, from the writer's copies or the database (writer thread only). */
+    private Conversation conversationOnWriter(Connection c, String id) throws SQLException {
+        Conversation known = convsOnWriter.get(id);
+        if (known != null) {
+            return known;
+        }
+        Conversation read = findConversation(c, id);
+        return read == null ? null : remember(read);
+    }
+
+    /** The visitor's waiting or open conversation, or null (writer thread only). */
+    private Conversation liveConversationOnWriter(Connection c, String site, String visitorId) throws SQLException {
+        String id = liveConvOfVisitor.get(visitorKey(site, visitorId));
+        Conversation known = id == null ? null : convsOnWriter.get(id);
+        if (known != null && known.isLive()) {
+            return known;
+        }
+        Conversation read = findLiveConversation(c, site, visitorId);
+        return read == null ? null : remember(read);
+    }
+
+    /** Keeps {@code conv} as just written (writer thread only); returns it. */
+    private Conversation remember(Conversation conv) {
+        convsOnWriter.put(conv.id(), conv);
+        String visitor = visitorKey(conv.site(), conv.visitorId());
+        if (conv.isLive()) {
+            liveConvOfVisitor.put(visitor, conv.id());
+        } else {
+            liveConvOfVisitor.remove(visitor, conv.id());
+        }
+        return conv;
+    }
+
+    private static String visitorKey(String site, String visitorId) {
+        return site + '\u0000' + visitorId;
     }
 
     @Override
@@ -42,12 +101,12 @@ public final class SqliteMessageStore implements MessageStore {
         return writer.submit(c -> {
             StoredMessage earlier = findBySenderCid(c, m.sender().key(), m.cid());
             if (earlier != null) {
-                return AppendResult.duplicate(earlier, findConversation(c, earlier.conv()));
+                return AppendResult.duplicate(earlier, conversationOnWriter(c, earlier.conv()));
             }
             Conversation conv;
             boolean created = false;
             if (m.conv() != null) {
-                conv = findConversation(c, m.conv());
+                conv = conversationOnWriter(c, m.conv());
                 if (conv == null || !mayUse.test(conv)) {
                     return AppendResult.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + m.conv());
                 }
@@ -55,7 +114,7 @@ public final class SqliteMessageStore implements MessageStore {
                     return AppendResult.refused(ErrorCode.CONV_CLOSED, "conversation " + m.conv() + " is closed");
                 }
             } else if (!m.sender().isAgent()) {
-                conv = findLiveConversation(c, m.sender().site(), m.sender().id());
+                conv = liveConversationOnWriter(c, m.sender().site(), m.sender().id());
                 if (conv == null) {
                     conv = insertConversation(c, m.sender().site(), m.sender().id(), null, m.newConversationStatus());
                     created = true;
@@ -86,9 +145,9 @@ public final class SqliteMessageStore implements MessageStore {
         return writer.submit(c -> {
             StoredMessage earlier = findBySenderCid(c, agent.key(), cid);
             if (earlier != null) {
-                return AppendResult.duplicate(earlier, findConversation(c, earlier.conv()));
+                return AppendResult.duplicate(earlier, conversationOnWriter(c, earlier.conv()));
             }
-            Conversation conv = findLiveConversation(c, site, visitorId);
+            Conversation conv = liveConversationOnWriter(c, site, visitorId);
             boolean changed = false;
             if (conv == null) {
                 conv = insertConversation(c, site, visitorId, agent.id(), ConvStatus.OPEN);
@@ -108,9 +167,9 @@ public final class SqliteMessageStore implements MessageStore {
         return writer.submit(c -> {
             StoredNote earlier = findNoteBySenderCid(c, agent.key(), cid);
             if (earlier != null) {
-                return new NoteResult(null, null, earlier, true, findConversation(c, earlier.conv()));
+                return new NoteResult(null, null, earlier, true, conversationOnWriter(c, earlier.conv()));
             }
-            Conversation conv = convId == null ? null : findConversation(c, convId);
+            Conversation conv = convId == null ? null : conversationOnWriter(c, convId);
             if (conv == null || !mayUse.test(conv)) {
                 return NoteResult.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + convId);
             }
@@ -188,7 +247,7 @@ public final class SqliteMessageStore implements MessageStore {
                 throw new SQLException("conversation " + conv.id() + " moved under the writer");
             }
         }
-        return conv.withLastSeq(m.seq(), m.ts(), firstResponse);
+        return remember(conv.withLastSeq(m.seq(), m.ts(), firstResponse));
     }
 
     @Override
@@ -258,7 +317,7 @@ public final class SqliteMessageStore implements MessageStore {
     public CompletableFuture<RecallResult> recall(String convId, long seq, String senderKey, long windowMs,
                                                   Predicate<Conversation> mayUse) {
         return writer.submit(c -> {
-            Conversation conv = findConversation(c, convId);
+            Conversation conv = conversationOnWriter(c, convId);
             if (conv == null || !mayUse.test(conv)) {
                 return RecallResult.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + convId);
             }
@@ -307,14 +366,18 @@ public final class SqliteMessageStore implements MessageStore {
     private CompletableFuture<ConvChange> change(String convId, Predicate<Conversation> mayUse, boolean liveOnly,
                                                  ChangeOp op) {
         return writer.submit(c -> {
-            Conversation conv = convId == null ? null : findConversation(c, convId);
+            Conversation conv = convId == null ? null : conversationOnWriter(c, convId);
             if (conv == null || !mayUse.test(conv)) {
                 return ConvChange.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + convId);
             }
             if (liveOnly && conv.isClosed()) {
                 return ConvChange.refused(ErrorCode.CONV_CLOSED, "conversation " + convId + " is closed");
             }
-            return op.apply(c, conv);
+            ConvChange done = op.apply(c, conv);
+            if (!done.isRefused() && done.conversation() != null) {
+                remember(done.conversation());
+            }
+            return done;
         });
     }
 
@@ -551,7 +614,7 @@ public final class SqliteMessageStore implements MessageStore {
         }
     }
 
-    private static Conversation insertConversation(Connection c, String site, String visitorId, String agentId,
+    private Conversation insertConversation(Connection c, String site, String visitorId, String agentId,
                                                    String status) throws SQLException {
         long now = System.currentTimeMillis();
         Long accepted = agentId == null ? null : now;
@@ -569,10 +632,10 @@ public final class SqliteMessageStore implements MessageStore {
             setNullableLong(ps, 8, accepted);
             ps.executeUpdate();
         }
-        return conv;
+        return remember(conv);
     }
 
-    private static Conversation updateStatus(Connection c, Conversation conv, String status, String agentId)
+    private Conversation updateStatus(Connection c, Conversation conv, String status, String agentId)
             throws SQLException {
         Conversation after = conv.withStatus(status, agentId, System.currentTimeMillis());
         try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET agent_id = ?, status = ?, updated_at = ?, "
@@ -585,7 +648,7 @@ public final class SqliteMessageStore implements MessageStore {
             ps.setString(6, conv.id());
             ps.executeUpdate();
         }
-        return after;
+        return remember(after);
     }
 
     private static void setNullableLong(PreparedStatement ps, int index, Long value) throws SQLException {
