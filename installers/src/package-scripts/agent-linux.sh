@@ -13,23 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/package-scripts/lib.sh
 
-jar="" maven_version="" override="" release=1 types=deb,rpm work=target/agent out=target/packages
-maintainer="Kefu <packages@kefu.invalid>"
-while [ $# -gt 0 ]; do
-  case "$1" in --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}" ;; esac
-  case "$1" in
-    --jar) jar=$2; shift 2 ;;
-    --maven-version) maven_version=$2; shift 2 ;;
-    --package-version) override=$2; shift 2 ;;
-    --release) release=$2; shift 2 ;;
-    --types) types=$2; shift 2 ;;
-    --work) work=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    --maintainer) maintainer=$2; shift 2 ;;
-    *) die "unknown option $1" ;;
-  esac
-done
-[ -n "$jar" ] && [ -n "$maven_version" ] || die "usage: agent-linux.sh --jar JAR --maven-version V [...]"
+types=deb,rpm
+read_package_options agent-linux.sh target/agent types "$@"
 if [ ! -f "$jar" ]; then
   log "SKIPPED the agent app packages: $jar not found (build agent-desktop first)"
   exit 0

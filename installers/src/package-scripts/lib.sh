@@ -3,6 +3,42 @@
 log() { echo "[installers] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# The command line of the package builders (relay-deb.sh, agent-linux.sh), each option also as
+# --name=value:
+#   --jar JAR --maven-version V [--package-version V] [--release N] [--work DIR] [--out DIR]
+#   [--maintainer "N <E>"]
+# Sets jar, maven_version, override (the --package-version; "" for none), release (1), work
+# (WORK), out (target/packages) and maintainer. EXTRA names the script's own options, e.g.
+# "types" for --types: each goes to the variable of that name, whose default the script sets
+# before. Dies on an unknown option, or without --jar and --maven-version.
+#
+#   read_package_options SCRIPT WORK EXTRA "$@"
+read_package_options() {
+  local script=$1 extra=" $3 " name
+  work=$2
+  shift 3
+  jar="" maven_version="" override="" release=1 out=target/packages
+  maintainer="Kefu <packages@kefu.invalid>"
+  while [ $# -gt 0 ]; do
+    case "$1" in --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}" ;; esac
+    case "$1" in
+      --jar) jar=$2 ;;
+      --maven-version) maven_version=$2 ;;
+      --package-version) override=$2 ;;
+      --release) release=$2 ;;
+      --work) work=$2 ;;
+      --out) out=$2 ;;
+      --maintainer) maintainer=$2 ;;
+      --*) name=${1#--}
+        [[ $extra == *" $name "* ]] || die "unknown option $1"
+        printf -v "${name//-/_}" '%s' "$2" ;;
+      *) die "unknown option $1" ;;
+    esac
+    shift 2
+  done
+  [ -n "$jar" ] && [ -n "$maven_version" ] || die "usage: $script --jar JAR --maven-version V [...]"
+}
+
 # The JDK whose jlink/jpackage build the packages: Maven passes its own java.home as JAVA_HOME.
 jdk_tool() {
   local tool=$1

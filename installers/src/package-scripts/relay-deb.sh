@@ -15,22 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source src/package-scripts/lib.sh
 
-jar="" maven_version="" override="" release=1 work=target/relay out=target/packages
-maintainer="Kefu <packages@kefu.invalid>"
-while [ $# -gt 0 ]; do
-  case "$1" in --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}" ;; esac
-  case "$1" in
-    --jar) jar=$2; shift 2 ;;
-    --maven-version) maven_version=$2; shift 2 ;;
-    --package-version) override=$2; shift 2 ;;
-    --release) release=$2; shift 2 ;;
-    --work) work=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
-    --maintainer) maintainer=$2; shift 2 ;;
-    *) die "unknown option $1" ;;
-  esac
-done
-[ -n "$jar" ] && [ -n "$maven_version" ] || die "usage: relay-deb.sh --jar JAR --maven-version V [...]"
+read_package_options relay-deb.sh target/relay "" "$@"
 [ -f "$jar" ] || die "$jar not found: build the relay first (./mvnw -Pinstallers package builds it in the same run)"
 command -v dpkg-deb >/dev/null || die "dpkg-deb not found (apt-get install dpkg)"
 command -v objcopy >/dev/null || die "objcopy not found: jpackage needs binutils (apt-get install binutils)"

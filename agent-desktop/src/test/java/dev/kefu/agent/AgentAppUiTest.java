@@ -6,8 +6,8 @@ import dev.kefu.agent.notify.Alert;
 import dev.kefu.agent.settings.Language;
 import dev.kefu.agent.testing.Screenshots;
 import dev.kefu.agent.testing.TestRelay;
-import dev.kefu.agent.testing.VisitorClient;
 import dev.kefu.agent.visitors.VisitorsViewModel;
+import dev.kefu.relay.testing.WsClient;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.control.Labeled;
@@ -52,11 +52,11 @@ class AgentAppUiTest {
     private final FxRobot robot = new FxRobot();
     private TestRelay relay;
     private KefuAgentApp app;
-    private VisitorClient visitor;
+    private WsClient visitor;
     private String visitorId;
     private int relayPort;
-    private VisitorClient second;
-    private VisitorClient browsing;
+    private WsClient second;
+    private WsClient browsing;
     private String conv;
     private boolean relayStopped;
 
@@ -77,7 +77,7 @@ class AgentAppUiTest {
 
     @AfterAll
     void stopAll() throws Exception {
-        for (VisitorClient v : new VisitorClient[]{visitor, second, browsing}) {
+        for (WsClient v : new WsClient[]{visitor, second, browsing}) {
             if (v != null) {
                 v.close();
             }

@@ -10,7 +10,7 @@ import dev.kefu.agent.settings.Preferences;
 import dev.kefu.agent.testing.SessionProbe;
 import dev.kefu.agent.testing.Silent;
 import dev.kefu.agent.testing.TestRelay;
-import dev.kefu.agent.testing.VisitorClient;
+import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +75,7 @@ class AgentSessionTest {
         session.start();
         probe.awaitState(ConnectionState.ONLINE);
 
-        try (VisitorClient visitor = relay.visitor(TestRelay.newVisitorId(), "Li Lei")) {
+        try (WsClient visitor = relay.visitor(TestRelay.newVisitorId(), "Li Lei")) {
             String conv = visitor.say("你好, is anyone there?").path("conv").asText();
 
             ChatMessage shown = probe.awaitMessage(m -> m.body().startsWith("你好"), "the visitor's message");
@@ -101,7 +101,7 @@ class AgentSessionTest {
         SessionProbe probe = SessionProbe.attach(first);
         first.start();
         probe.awaitState(ConnectionState.ONLINE);
-        try (VisitorClient visitor = relay.visitor(visitorId, "Han Meimei")) {
+        try (WsClient visitor = relay.visitor(visitorId, "Han Meimei")) {
             conv = visitor.say("my order is late").path("conv").asText();
             probe.awaitMessage(m -> m.seq() == 1 && conv.equals(m.conv()), "the visitor's message");
         }
@@ -129,7 +129,7 @@ class AgentSessionTest {
         probe2.awaitState(ConnectionState.ONLINE);
         probe2.awaitOutbox(0);
 
-        try (VisitorClient visitor = back.visitor(visitorId, "Han Meimei")) {
+        try (WsClient visitor = back.visitor(visitorId, "Han Meimei")) {
             List<JsonNode> stored = visitor.history(conv);
             Map<String, Long> replies = stored.stream().map(m -> m.path("body").asText())
                     .filter(b -> b.startsWith("reply "))
@@ -150,7 +150,7 @@ class AgentSessionTest {
         try (TestRelay relay = TestRelay.start(relayDir)) {
             alice = relay.login("alice");
             try (AgentSession online = session(alice);
-                 VisitorClient visitor = relay.visitor(TestRelay.newVisitorId(), "Wang Wu")) {
+                 WsClient visitor = relay.visitor(TestRelay.newVisitorId(), "Wang Wu")) {
                 SessionProbe probe = SessionProbe.attach(online);
                 online.start();
                 probe.awaitState(ConnectionState.ONLINE);

@@ -1,11 +1,11 @@
 package dev.kefu.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kefu.e2e.harness.AgentClient;
 import dev.kefu.e2e.harness.ShopPage;
 import dev.kefu.e2e.harness.TestRelay;
 import dev.kefu.e2e.harness.WidgetPage;
 import dev.kefu.e2e.harness.WidgetPage.Bubble;
+import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.NoAlertPresentException;
@@ -20,7 +20,7 @@ class ChatRoundTripTest extends BrowserTest {
     static final String AGENT_TEXT = "您好 😊 马上为您查询，请稍等";
 
     TestRelay relay;
-    AgentClient agent;
+    WsClient agent;
 
     @BeforeEach
     void startRelay() throws Exception {

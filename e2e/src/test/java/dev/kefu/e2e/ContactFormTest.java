@@ -1,7 +1,7 @@
 package dev.kefu.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kefu.e2e.harness.AgentClient;
+import dev.kefu.relay.testing.WsClient;
 import dev.kefu.e2e.harness.ShopPage;
 import dev.kefu.e2e.harness.TcpProxy;
 import dev.kefu.e2e.harness.TestRelay;
@@ -53,8 +53,8 @@ class ContactFormTest extends BrowserTest {
         assertThat(contact.get("phone").asText()).isEqualTo("+86 138 0013 8000");
         assertThat(contact.get("email").asText()).isEqualTo("li.lei@example.com");
         assertThat(contact.get("text").asText()).isEqualTo("明天上午请回电 📞，谢谢！");
-        AgentClient agent = closeAfter(relay.agent());
-        assertThat(agent.storedMessages(convs.get(0).get("id").asText()))
+        WsClient agent = closeAfter(relay.agent());
+        assertThat(agent.history(convs.get(0).get("id").asText()))
                 .as("the refused tries sent nothing; the message opened the conversation")
                 .extracting(m -> m.get("body").asText()).containsExactly("明天上午请回电 📞，谢谢！");
     }
@@ -75,7 +75,7 @@ class ContactFormTest extends BrowserTest {
     void contactSubmittedWhileCut_arrivesOnceAfterTheCut() throws Exception {
         TestRelay relay = closeAfter(TestRelay.start(data));
         TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
-        AgentClient agent = closeAfter(relay.agent());
+        WsClient agent = closeAfter(relay.agent());
         agent.send(new Frame.AgentStatus("away")); // connected, so it sees the left message live, but not answering
         WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(proxy.baseUrl())))
                 .awaitConnected().openPanel();
@@ -108,7 +108,7 @@ class ContactFormTest extends BrowserTest {
         assertThat(contact.path("text").asText()).isEqualTo("断网时留言 ✈️ 请发邮件给我");
         assertThat(contact.has("phone")).isFalse();
         String conv = contacts.get(0).path("conv").path("id").asText();
-        assertThat(agent.storedMessages(conv)).extracting(m -> m.get("body").asText())
+        assertThat(agent.history(conv)).extracting(m -> m.get("body").asText())
                 .containsExactly("断网时留言 ✈️ 请发邮件给我", "之后 after");
     }
 }

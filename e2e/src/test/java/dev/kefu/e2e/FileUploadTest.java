@@ -1,7 +1,6 @@
 package dev.kefu.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kefu.e2e.harness.AgentClient;
 import dev.kefu.e2e.harness.ShopPage;
 import dev.kefu.e2e.harness.TestImages;
 import dev.kefu.e2e.harness.TestRelay;
@@ -11,6 +10,7 @@ import dev.kefu.e2e.harness.WidgetPage.Picture;
 import dev.kefu.protocol.Frame;
 import dev.kefu.protocol.MessageKind;
 import dev.kefu.relay.files.FilesConfig;
+import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +39,7 @@ class FileUploadTest extends BrowserTest {
     @TempDir
     Path desktop; // the visitor's own files
     TestRelay relay;
-    AgentClient agent;
+    WsClient agent;
 
     @BeforeEach
     void startRelay() throws Exception {

@@ -1,12 +1,12 @@
 package dev.kefu.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kefu.e2e.harness.AgentClient;
 import dev.kefu.e2e.harness.ShopPage;
 import dev.kefu.e2e.harness.TcpProxy;
 import dev.kefu.e2e.harness.TestRelay;
 import dev.kefu.e2e.harness.WidgetPage;
 import dev.kefu.e2e.harness.WidgetPage.Bubble;
+import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,7 +29,7 @@ class NetworkFailureTest extends BrowserTest {
     void offlineTyping_deliversAllFiveOnceInOrder(String transport) throws Exception {
         TestRelay relay = closeAfter(TestRelay.start(data));
         TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
-        AgentClient agent = closeAfter(relay.agent());
+        WsClient agent = closeAfter(relay.agent());
         WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(proxy.baseUrl())
                 .with("transport", transport))).awaitConnected();
 
@@ -49,7 +49,7 @@ class NetworkFailureTest extends BrowserTest {
         assertThat(received).extracting(m -> m.get("body").asText()).containsExactlyElementsOf(typed);
         List<Bubble> shown = widget.awaitMessages(5, "all acked", Bubble::acked);
         assertThat(shown).extracting(Bubble::text).containsExactlyElementsOf(typed);
-        assertThat(agent.storedMessages(received.get(0).get("conv").asText()))
+        assertThat(agent.history(received.get(0).get("conv").asText()))
                 .extracting(m -> m.get("body").asText()).containsExactlyElementsOf(typed);
         assertThat(widget.transport()).isEqualTo(transport);
     }
@@ -59,7 +59,7 @@ class NetworkFailureTest extends BrowserTest {
         int heartbeatSec = 2;
         TestRelay relay = closeAfter(TestRelay.start(data, c -> c.withHeartbeat(heartbeatSec)));
         TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
-        AgentClient agent = closeAfter(relay.agent());
+        WsClient agent = closeAfter(relay.agent());
         WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(proxy.baseUrl()))).awaitConnected();
         widget.type("断线前 before");
         String conv = agent.nextVisitorMessage().get("conv").asText();
@@ -82,7 +82,7 @@ class NetworkFailureTest extends BrowserTest {
         widget.awaitConnected();
         assertThat(widget.awaitMessages(3, "all acked", Bubble::acked)).extracting(Bubble::text)
                 .containsExactly("断线前 before", "黑洞里 into the void", "断线后 after");
-        assertThat(agent.storedMessages(conv)).extracting(m -> m.get("body").asText())
+        assertThat(agent.history(conv)).extracting(m -> m.get("body").asText())
                 .containsExactly("断线前 before", "黑洞里 into the void", "断线后 after");
         assertThat(widget.transport()).as("WebSocket worked before the drop: no fallback").isEqualTo("ws");
     }

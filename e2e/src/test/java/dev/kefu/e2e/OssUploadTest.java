@@ -1,13 +1,13 @@
 package dev.kefu.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kefu.e2e.harness.AgentClient;
-import dev.kefu.e2e.harness.FakeAliyun;
 import dev.kefu.e2e.harness.ShopPage;
 import dev.kefu.e2e.harness.TestImages;
 import dev.kefu.e2e.harness.TestRelay;
 import dev.kefu.e2e.harness.WidgetPage;
 import dev.kefu.e2e.harness.WidgetPage.Picture;
+import dev.kefu.relay.testing.FakeAliyun;
+import dev.kefu.relay.testing.WsClient;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class OssUploadTest extends BrowserTest {
     Path ossTmp;
     FakeAliyun oss;
     TestRelay relay;
-    AgentClient agent;
+    WsClient agent;
 
     @BeforeEach
     void start() throws Exception {

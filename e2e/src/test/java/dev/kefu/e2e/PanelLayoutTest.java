@@ -1,11 +1,11 @@
 package dev.kefu.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kefu.e2e.harness.AgentClient;
 import dev.kefu.e2e.harness.ShopPage;
 import dev.kefu.e2e.harness.TestRelay;
 import dev.kefu.e2e.harness.WidgetPage;
 import dev.kefu.e2e.harness.WidgetPage.Bubble;
+import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class PanelLayoutTest extends BrowserTest {
     static final Path SCREENSHOTS = Path.of(System.getProperty("basedir", "."), "target", "screenshots");
 
     TestRelay relay;
-    AgentClient agent;
+    WsClient agent;
 
     @BeforeEach
     void startRelay() throws Exception {

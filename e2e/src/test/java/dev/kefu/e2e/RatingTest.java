@@ -1,7 +1,7 @@
 package dev.kefu.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kefu.e2e.harness.AgentClient;
+import dev.kefu.relay.testing.WsClient;
 import dev.kefu.e2e.harness.ShopPage;
 import dev.kefu.e2e.harness.TestRelay;
 import dev.kefu.e2e.harness.WidgetPage;
@@ -24,7 +24,7 @@ class RatingTest extends BrowserTest {
     @Test
     void agentCloses_visitorRatesFourStars_statsCountIt_andReloadDoesNotAskAgain() throws Exception {
         TestRelay relay = closeAfter(TestRelay.start(data));
-        AgentClient agent = closeAfter(relay.agent());
+        WsClient agent = closeAfter(relay.agent());
         WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl()))).awaitConnected();
         widget.type("你好，我想退货 🙏");
         String conv = agent.nextVisitorMessage().get("conv").asText();

@@ -1,12 +1,12 @@
 package dev.kefu.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kefu.e2e.harness.AgentClient;
 import dev.kefu.e2e.harness.ShopPage;
 import dev.kefu.e2e.harness.TcpProxy;
 import dev.kefu.e2e.harness.TestRelay;
 import dev.kefu.e2e.harness.WidgetPage;
 import dev.kefu.e2e.harness.WidgetPage.Bubble;
+import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,7 +22,7 @@ class ReloadAndRestartTest extends BrowserTest {
     void reloadMidConversation_bringsBackHistoryAndPending_thenSendsPendingOnce() throws Exception {
         TestRelay relay = closeAfter(TestRelay.start(data));
         TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
-        AgentClient agent = closeAfter(relay.agent());
+        WsClient agent = closeAfter(relay.agent());
         // widget.js straight from the relay, the chat through the proxy: a reload works while chat is down.
         WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl())
                 .with("relay", proxy.baseUrl()))).awaitConnected();
@@ -52,7 +52,7 @@ class ReloadAndRestartTest extends BrowserTest {
         assertThat(agent.nextVisitorMessages(2)).extracting(m -> m.get("body").asText())
                 .containsExactly("好的，谢谢", "能开发票吗？");
         widget.awaitMessages(4, "all acked", Bubble::acked);
-        assertThat(agent.storedMessages(conv)).hasSize(4);
+        assertThat(agent.history(conv)).hasSize(4);
         assertThat(widget.transport()).isEqualTo("ws");
     }
 
@@ -64,7 +64,7 @@ class ReloadAndRestartTest extends BrowserTest {
         WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl())
                 .with("relay", proxy.baseUrl()))).awaitConnected();
         String conv;
-        try (AgentClient agent = relay.agent()) {
+        try (WsClient agent = relay.agent()) {
             widget.type("重启前 before the restart");
             conv = agent.nextVisitorMessage().get("conv").asText();
             agent.reply(conv, "收到");
@@ -80,13 +80,13 @@ class ReloadAndRestartTest extends BrowserTest {
         proxy.awaitConnectionsAccepted(connectionsBefore + 3, Duration.ofSeconds(20));
         relay.restart();
 
-        try (AgentClient agent = relay.agent(Map.of(conv, 2L))) {
+        try (WsClient agent = relay.agent(Map.of(conv, 2L))) {
             JsonNode first = agent.nextVisitorMessage();
             JsonNode second = agent.nextVisitorMessage();
             assertThat(first.get("body").asText()).isEqualTo("重启中 1");
             assertThat(second.get("body").asText()).isEqualTo("重启中 2");
             widget.awaitMessages(4, "all acked", Bubble::acked);
-            assertThat(agent.storedMessages(conv)).extracting(m -> m.get("body").asText())
+            assertThat(agent.history(conv)).extracting(m -> m.get("body").asText())
                     .containsExactly("重启前 before the restart", "收到", "重启中 1", "重启中 2");
         }
         assertThat(widget.transport()).isEqualTo("ws");

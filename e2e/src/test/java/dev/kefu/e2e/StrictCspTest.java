@@ -1,10 +1,10 @@
 package dev.kefu.e2e;
 
-import dev.kefu.e2e.harness.AgentClient;
 import dev.kefu.e2e.harness.ShopPage;
 import dev.kefu.e2e.harness.TestRelay;
 import dev.kefu.e2e.harness.WidgetPage;
 import dev.kefu.e2e.harness.WidgetPage.Bubble;
+import dev.kefu.relay.testing.WsClient;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,7 +22,7 @@ class StrictCspTest extends BrowserTest {
     @ValueSource(strings = {"ws", "lp"})
     void strictCspPage_widgetStyledAndChats_withoutViolations(String transport) throws Exception {
         TestRelay relay = closeAfter(TestRelay.start(data));
-        AgentClient agent = closeAfter(relay.agent());
+        WsClient agent = closeAfter(relay.agent());
         WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl())
                 .with("transport", transport).strictCsp())).awaitConnected();
 

@@ -27,6 +27,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.ForwardedRequestCustomizer;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -90,7 +93,13 @@ public final class RelayServer implements AutoCloseable {
         threads.setName("kefu-http");
         jetty = new Server(threads);
         jetty.setStopTimeout(5_000);
-        connector = new ServerConnector(jetty);
+        HttpConfiguration http = new HttpConfiguration();
+        if (config.trustProxy()) {
+            // Behind a reverse proxy: Request.getRemoteAddr (WebSocket upgrades, long-poll, uploads) is then
+            // the client of Forwarded / X-Forwarded-For, not the proxy. Off, those headers are ignored.
+            http.addCustomizer(new ForwardedRequestCustomizer());
+        }
+        connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
         connector.setHost(config.host());
         connector.setPort(config.port());
         connector.setAcceptQueueSize(1024);

@@ -3,6 +3,8 @@ package dev.kefu.agent.testing;
 import dev.kefu.agent.login.AgentAccount;
 import dev.kefu.agent.net.LoginClient;
 import dev.kefu.agent.net.ServerAddress;
+import dev.kefu.protocol.Frame;
+import dev.kefu.protocol.Role;
 import dev.kefu.relay.RelayServer;
 import dev.kefu.relay.auth.PasswordHasher;
 import dev.kefu.relay.config.RelayConfig;
@@ -10,10 +12,13 @@ import dev.kefu.relay.store.AccountStore;
 import dev.kefu.relay.store.AgentRecord;
 import dev.kefu.relay.store.Ids;
 import dev.kefu.relay.store.SiteRecord;
+import dev.kefu.relay.testing.WsClient;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -75,8 +80,13 @@ public final class TestRelay implements AutoCloseable {
         return new AgentAccount(address(), r.username(), r.agentId(), r.name(), r.token(), r.expiresAt());
     }
 
-    public VisitorClient visitor(String visitorId, String name) throws Exception {
-        return VisitorClient.connect(ws("/ws/visitor"), SITE, visitorId, name);
+    /** A visitor of {@link #SITE} connected with hello sent (its welcome left in the queue); waits up to 15 s per frame. */
+    public WsClient visitor(String visitorId, String name) throws Exception {
+        WsClient visitor = WsClient.connect(ws("/ws/visitor")).timeout(Duration.ofSeconds(15));
+        visitor.send(new Frame.Hello(Role.VISITOR, SITE, null,
+                new Frame.VisitorInfo(visitorId, name, null, Map.of("plan", "pro", "城市", "上海"), null, null),
+                Map.of(), new Frame.ClientInfo("test-visitor", "1")));
+        return visitor;
     }
 
     /** A visitor's download of a file it may see: {@code GET /api/files/url?key=&site=&visitor=}, then the signed URL. */

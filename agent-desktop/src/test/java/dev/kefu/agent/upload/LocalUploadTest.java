@@ -11,8 +11,8 @@ import dev.kefu.agent.settings.Preferences;
 import dev.kefu.agent.testing.SessionProbe;
 import dev.kefu.agent.testing.Silent;
 import dev.kefu.agent.testing.TestRelay;
-import dev.kefu.agent.testing.VisitorClient;
 import dev.kefu.relay.files.FilesConfig;
+import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,7 +69,7 @@ class LocalUploadTest {
         session.start();
         probe.awaitState(ConnectionState.ONLINE);
         String vid = TestRelay.newVisitorId();
-        VisitorClient visitor = track(relay.visitor(vid, "Li Lei"));
+        WsClient visitor = track(relay.visitor(vid, "Li Lei"));
         String conv = visitor.say("hello").path("conv").asText();
         probe.awaitMessage(m -> conv.equals(m.conv()) && m.seq() == 1, "the visitor's message");
 
@@ -133,7 +133,7 @@ class LocalUploadTest {
         probe.awaitState(ConnectionState.ONLINE);
         String vid = TestRelay.newVisitorId();
         String conv;
-        try (VisitorClient visitor = relay.visitor(vid, "Li Lei")) {
+        try (WsClient visitor = relay.visitor(vid, "Li Lei")) {
             conv = visitor.say("here?").path("conv").asText();
             probe.awaitMessage(m -> conv.equals(m.conv()) && m.seq() == 1, "the visitor's message");
         }
@@ -151,7 +151,7 @@ class LocalUploadTest {
         ChatMessage sent = probe.awaitMessage(m -> pending.cid().equals(m.cid()) && m.state() == MessageState.SENT,
                 "the file acked");
         assertThat(sent.seq()).isEqualTo(2);
-        try (VisitorClient visitor = back.visitor(vid, "Li Lei")) {
+        try (WsClient visitor = back.visitor(vid, "Li Lei")) {
             List<JsonNode> history = visitor.history(conv);
             assertThat(history).hasSize(2);
             JsonNode m = history.get(1);

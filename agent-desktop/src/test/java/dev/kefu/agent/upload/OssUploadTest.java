@@ -12,8 +12,8 @@ import dev.kefu.agent.settings.Preferences;
 import dev.kefu.agent.testing.SessionProbe;
 import dev.kefu.agent.testing.Silent;
 import dev.kefu.agent.testing.TestRelay;
-import dev.kefu.agent.testing.VisitorClient;
-import dev.kefu.relay.files.FilesConfig;
+import dev.kefu.relay.testing.FakeAliyun;
+import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -45,6 +45,8 @@ class OssUploadTest {
     Path agentDir;
     @TempDir
     Path files;
+    @TempDir
+    Path ossTmp;
 
     FakeAliyun aliyun;
     TestRelay relay;
@@ -52,14 +54,8 @@ class OssUploadTest {
 
     @BeforeEach
     void start() throws Exception {
-        aliyun = new FakeAliyun();
-        relay = TestRelay.start(relayDir, 0, c -> c.withFiles(config(aliyun)));
-    }
-
-    static FilesConfig config(FakeAliyun aliyun) {
-        return new FilesConfig("oss", MAX, List.of("image/*", "application/pdf"), aliyun.endpoint(),
-                FakeAliyun.REGION, FakeAliyun.BUCKET, "kefu", FakeAliyun.RAM_ID, FakeAliyun.RAM_SECRET,
-                "acs:ram::123:role/kefu-uploader", aliyun.stsEndpoint(), Duration.ofHours(1));
+        aliyun = FakeAliyun.start(ossTmp);
+        relay = TestRelay.start(relayDir, 0, c -> c.withFiles(aliyun.relayConfig(MAX)));
     }
 
     @AfterEach
@@ -100,7 +96,7 @@ class OssUploadTest {
         session.start();
         probe.awaitState(ConnectionState.ONLINE);
         String vid = TestRelay.newVisitorId();
-        VisitorClient visitor = track(relay.visitor(vid, "Li Lei"));
+        WsClient visitor = track(relay.visitor(vid, "Li Lei"));
         String conv = visitor.say("can you see my screen?").path("conv").asText();
         probe.awaitMessage(m -> conv.equals(m.conv()) && m.seq() == 1, "the visitor's message");
 
@@ -115,8 +111,8 @@ class OssUploadTest {
         assertThat(file.path("name").asText()).isEqualTo("screenshot.png");
         assertThat(file.path("size").asLong()).isEqualTo(Files.size(png));
         assertThat(relay.visitorDownload(vid, file.path("key").asText())).isEqualTo(Files.readAllBytes(png));
-        assertThat(aliyun.accepted).contains(version + " PutObject " + file.path("key").asText());
-        assertThat(aliyun.contentTypes.get(file.path("key").asText())).isEqualTo("image/png");
+        assertThat(aliyun.accepted()).contains(version + " PutObject " + file.path("key").asText());
+        assertThat(aliyun.object(file.path("key").asText()).mime()).isEqualTo("image/png");
 
         ChatMessage big = session.conversations().sendFile(conv, pdf, "manual.pdf", "application/pdf").get(5, TimeUnit.SECONDS);
         JsonNode pdfMsg = visitor.next(f -> "msg".equals(f.path("type").asText()) && "file".equals(f.path("kind").asText()),
@@ -124,15 +120,15 @@ class OssUploadTest {
         String key = pdfMsg.path("file").path("key").asText();
         assertThat(relay.visitorDownload(vid, key)).isEqualTo(Files.readAllBytes(pdf));
         int parts = (int) ((30L * 1024 * 1024 + options.partSize() - 1) / options.partSize());
-        assertThat(aliyun.accepted).contains(version + " InitiateMultipartUpload " + key,
+        assertThat(aliyun.accepted()).contains(version + " InitiateMultipartUpload " + key,
                 version + " CompleteMultipartUpload " + key);
         assertThat(aliyun.partRequests(version + " UploadPart " + key)).isEqualTo(parts);
-        assertThat(aliyun.refused).isEmpty();
+        assertThat(aliyun.refused()).isEmpty();
         assertThat(progress.seen.get(big.cid())).containsExactly(30L * 1024 * 1024, 30L * 1024 * 1024);
         probe.awaitMessage(m -> big.cid().equals(m.cid()) && m.state() == MessageState.SENT && key.equals(m.fileKey()),
                 "the file acked with its key");
         // STS was asked once for the agent's uploads (the relay reuses its credentials), once for downloads
-        assertThat(aliyun.stsPolicies).filteredOn(p -> p.contains("PutObject")).singleElement().asString()
+        assertThat(aliyun.stsPolicies()).filteredOn(p -> p.contains("PutObject")).singleElement().asString()
                 .contains("kefu-test/kefu/a/" + alice.agentId() + "/*");
     }
 
@@ -150,7 +146,7 @@ class OssUploadTest {
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"false, 1", "false, 20", "true, 1", "true, 20"})
     void signatureUnderAnotherSecret_isRefused(boolean v4, int megabytes) throws Exception {
-        aliyun.verifyWithWrongSecret = true;
+        aliyun.verifyWithWrongSecret(true);
         Uploader up = uploader(relay.login("alice"), Uploader.Options.DEFAULTS.withSignatureV4(v4));
         Path pdf = TestFiles.random(files, "doc.pdf", megabytes);
         assertThatThrownBy(() -> up.upload("c-1", pdf, "doc.pdf", "application/pdf", Uploader.Progress.NONE))
@@ -158,7 +154,7 @@ class OssUploadTest {
                     assertThat(e.reason()).isEqualTo(UploadException.Reason.REFUSED);
                     assertThat(e.getMessage()).contains("SignatureDoesNotMatch");
                 });
-        assertThat(aliyun.objects).isEmpty();
+        assertThat(aliyun.keys()).isEmpty();
     }
 
     @Test
@@ -171,12 +167,12 @@ class OssUploadTest {
                     assertThat(e.reason()).isEqualTo(UploadException.Reason.REFUSED);
                     assertThat(e.getMessage()).contains("AccessDenied");
                 });
-        assertThat(aliyun.objects).isEmpty();
+        assertThat(aliyun.keys()).isEmpty();
     }
 
     @Test
     void expiredCredentials_areRefusedByStorage() throws Exception {
-        aliyun.lifetimeSec = -60;
+        aliyun.lifetimeSec(-60);
         Uploader up = uploader(relay.login("alice"), Uploader.Options.DEFAULTS);
         Path png = TestFiles.screenshot(files);
         assertThatThrownBy(() -> up.upload("c-1", png, "x.png", "image/png", Uploader.Progress.NONE))
@@ -184,7 +180,7 @@ class OssUploadTest {
                     assertThat(e.reason()).as(e.getMessage()).isEqualTo(UploadException.Reason.EXPIRED);
                     assertThat(e.getMessage()).contains("SecurityTokenExpired");
                 });
-        assertThat(aliyun.objects).isEmpty();
+        assertThat(aliyun.keys()).isEmpty();
     }
 
     @Test
@@ -196,7 +192,7 @@ class OssUploadTest {
                     assertThat(e.reason()).isEqualTo(UploadException.Reason.TOO_LARGE);
                     assertThat(e.getMessage()).isEqualTo("huge.pdf is too large: 40.0 MB, the limit is 40.0 MB");
                 });
-        assertThat(aliyun.accepted).isEmpty();
+        assertThat(aliyun.accepted()).isEmpty();
     }
 
     @Test
@@ -213,7 +209,7 @@ class OssUploadTest {
         });
         session.start();
         probe.awaitState(ConnectionState.ONLINE);
-        VisitorClient visitor = track(relay.visitor(TestRelay.newVisitorId(), "Li Lei"));
+        WsClient visitor = track(relay.visitor(TestRelay.newVisitorId(), "Li Lei"));
         String conv = visitor.say("send me the installer").path("conv").asText();
         probe.awaitMessage(m -> conv.equals(m.conv()) && m.seq() == 1, "the visitor's message");
         Path exe = TestFiles.random(files, "setup.exe", 1);
@@ -222,25 +218,25 @@ class OssUploadTest {
         assertThat(refusals).containsExactly("type_not_allowed: setup.exe: files of type application/x-msdownload may not "
                 + "be sent (allowed: image/*, application/pdf)");
         probe.awaitOutbox(0);
-        assertThat(aliyun.accepted).isEmpty();
+        assertThat(aliyun.accepted()).isEmpty();
     }
 
     @Test
     void dropMidMultipart_retryResumes_withoutResendingFinishedParts() throws Exception {
         Uploader up = uploader(relay.login("alice"), Uploader.Options.DEFAULTS.withParts(1L << 20, 2L << 20, 2));
         Path big = TestFiles.random(files, "big.pdf", 30);
-        aliyun.dropPartsAfter = 6;
+        aliyun.dropPartsAfter(6);
         assertThatThrownBy(() -> up.upload("c-resume", big, "big.pdf", "application/pdf", Uploader.Progress.NONE))
                 .isInstanceOfSatisfying(UploadException.class, e -> assertThat(e.retryable()).isTrue());
         assertThat(up.checkpointFile("c-resume")).exists();
-        int before = aliyun.partsStored.get();
+        int before = aliyun.partsStored();
         assertThat(before).as("parts stored before the drop").isBetween(6, 14);
 
-        aliyun.dropPartsAfter = -1; // the network is back
+        aliyun.dropPartsAfter(-1); // the network is back
         UploadedFile done = up.upload("c-resume", big, "big.pdf", "application/pdf", Uploader.Progress.NONE);
-        assertThat(aliyun.objects.get(done.key())).isEqualTo(Files.readAllBytes(big));
-        assertThat(aliyun.partsStored.get()).as("parts stored over both attempts").isEqualTo(15);
-        assertThat(aliyun.accepted.stream().filter(a -> a.startsWith("V1 InitiateMultipartUpload"))).hasSize(1);
+        assertThat(aliyun.object(done.key()).bytes()).isEqualTo(Files.readAllBytes(big));
+        assertThat(aliyun.partsStored()).as("parts stored over both attempts").isEqualTo(15);
+        assertThat(aliyun.accepted().stream().filter(a -> a.startsWith("V1 InitiateMultipartUpload"))).hasSize(1);
         assertThat(up.checkpointFile("c-resume")).doesNotExist();
     }
 
@@ -253,20 +249,20 @@ class OssUploadTest {
         session.start();
         probe.awaitState(ConnectionState.ONLINE);
         String vid = TestRelay.newVisitorId();
-        VisitorClient visitor = track(relay.visitor(vid, "Li Lei"));
+        WsClient visitor = track(relay.visitor(vid, "Li Lei"));
         String conv = visitor.say("the manual please").path("conv").asText();
         probe.awaitMessage(m -> conv.equals(m.conv()) && m.seq() == 1, "the visitor's message");
 
         Path pdf = TestFiles.random(files, "manual.pdf", 30);
-        aliyun.dropPartsAfter = 6;
+        aliyun.dropPartsAfter(6);
         session.conversations().sendFile(conv, pdf, "manual.pdf", "application/pdf").get(5, TimeUnit.SECONDS);
-        assertThat(aliyun.firstDrop.await(20, TimeUnit.SECONDS)).as("a part's connection was cut").isTrue();
-        aliyun.dropPartsAfter = -1; // the network is back before the app's retry
+        assertThat(aliyun.awaitFirstDrop(Duration.ofSeconds(20))).as("a part's connection was cut").isTrue();
+        aliyun.dropPartsAfter(-1); // the network is back before the app's retry
 
         JsonNode msg = visitor.next(f -> "msg".equals(f.path("type").asText()) && "file".equals(f.path("kind").asText()),
                 "the file, after the retry");
         assertThat(relay.visitorDownload(vid, msg.path("file").path("key").asText())).isEqualTo(Files.readAllBytes(pdf));
-        assertThat(aliyun.partsStored.get()).as("parts stored over both attempts").isEqualTo(15);
-        assertThat(aliyun.accepted.stream().filter(a -> a.startsWith("V1 InitiateMultipartUpload"))).hasSize(1);
+        assertThat(aliyun.partsStored()).as("parts stored over both attempts").isEqualTo(15);
+        assertThat(aliyun.accepted().stream().filter(a -> a.startsWith("V1 InitiateMultipartUpload"))).hasSize(1);
     }
 }

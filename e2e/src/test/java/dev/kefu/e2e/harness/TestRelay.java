@@ -11,6 +11,7 @@ import dev.kefu.relay.store.AccountStore;
 import dev.kefu.relay.store.AgentRecord;
 import dev.kefu.relay.store.Ids;
 import dev.kefu.relay.store.SiteRecord;
+import dev.kefu.relay.testing.WsClient;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -19,6 +20,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -108,14 +110,15 @@ public final class TestRelay implements AutoCloseable {
     }
 
     /** An agent connected over /ws/agent, past hello (its welcome and visitor list still queued). */
-    public AgentClient agent(Map<String, Long> resume) throws Exception {
-        AgentClient agent = AgentClient.connect(URI.create("ws://127.0.0.1:" + port + "/ws/agent"));
+    public WsClient agent(Map<String, Long> resume) throws Exception {
+        // 20 s per frame: covers a widget's reconnect backoff after an outage
+        WsClient agent = WsClient.connect(URI.create("ws://127.0.0.1:" + port + "/ws/agent")).timeout(Duration.ofSeconds(20));
         agent.send(new Frame.Hello(Role.AGENT, null, loginToken(), null, resume, null));
         agent.next("welcome");
         return agent;
     }
 
-    public AgentClient agent() throws Exception {
+    public WsClient agent() throws Exception {
         return agent(Map.of());
     }
 

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 
-@Command(name = "chaos-drop", mixinStandardHelpOptions = true,
+@Command(name = "chaos-drop",
         description = "Silent network drops: --drop-share of the visitors (and --drop-agents agents) reach the relay "
                 + "through a TCP proxy that, --drops times, stops forwarding without closing anything for 10-120 s. "
                 + "Short drops only delay; drops past 2 x heartbeat make both sides give the connection up, and "
@@ -73,7 +73,7 @@ final class ChaosDropCommand implements Callable<Integer> {
             URI direct = ctx.url();
             URI viaProxy = URI.create("http://127.0.0.1:" + proxy.port());
             LoadRun run = ctx.run;
-            ctx.connectAll(i -> i < dropAgents ? viaProxy : direct, i -> behindProxy(i) ? viaProxy : direct, o.visitors);
+            ctx.connectAll(i -> i < dropAgents ? viaProxy : direct, i -> behindProxy(i) ? viaProxy : direct, o.crowd.visitors);
             long proxied = run.visitors().stream().filter(v -> behindProxy(v.index())).count();
             long proxiedLp = run.visitors().stream().filter(v -> behindProxy(v.index()) && "lp".equals(v.transport())).count();
             ctx.out.printf(Locale.ROOT, "proxy 127.0.0.1:%d -> %s; behind it: %d visitors (%d on long-poll) and %d agent(s); "

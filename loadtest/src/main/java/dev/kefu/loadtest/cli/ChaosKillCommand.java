@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "chaos-kill", mixinStandardHelpOptions = true,
+@Command(name = "chaos-kill",
         description = "kill -9 under load: the harness starts the relay on a fresh data folder, chat runs at --rate, "
                 + "and every --kill-every-sec the relay is SIGKILLed and started again on the same data and port, "
                 + "--cycles times. Clients resend their outboxes and resume. Exit 1 unless the books balance: "
@@ -38,10 +38,8 @@ final class ChaosKillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ScenarioContext ctx = ScenarioContext.openWithHarness("chaos-kill", o, 4)) {
+        try (ScenarioContext ctx = ScenarioContext.openChattingWithHarness("chaos-kill", o, rate)) {
             LoadRun run = ctx.run;
-            ctx.connectAll(o.visitors);
-            run.chatAt(rate);
             List<Map<String, Object>> kills = new ArrayList<>();
             for (int c = 1; c <= cycles; c++) {
                 LoadRun.sleep(killEverySec);

@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "idle", mixinStandardHelpOptions = true,
+@Command(name = "idle",
         description = "Idle ramp: connect visitors up to each of --steps and hold them (hello, pings, nothing "
                 + "else); at each step the relay gets a full GC (jcmd, when its PID is known) and its heap and RSS "
                 + "per connection are measured against the empty relay.")
@@ -50,7 +50,7 @@ final class IdleCommand implements Callable<Integer> {
                 }
                 long t0 = System.nanoTime();
                 boolean all = run.addVisitors(target - have, i -> ctx.url(),
-                        java.time.Duration.ofSeconds(Math.max(60, (long) ((target - have) / o.ramp * 3))));
+                        java.time.Duration.ofSeconds(Math.max(60, (long) ((target - have) / o.crowd.ramp * 3))));
                 double rampSec = (System.nanoTime() - t0) / 1e9;
                 LoadRun.sleep(holdSec);
                 Map<String, Object> row = measure(run, target, base);
@@ -75,7 +75,7 @@ final class IdleCommand implements Callable<Integer> {
                         ((Number) r.getOrDefault("rssKiBPerSocket", 0.0)).doubleValue(), r.get("threads"),
                         mb(r.get("generatorRssBytes")));
             }
-            o.noAudit = true;
+            o.result.noAudit = true;
             return ctx.finish();
         }
     }

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -42,38 +41,36 @@ final class ScenarioContext implements AutoCloseable {
         this.scenario = scenario;
         this.o = o;
         this.report = new Report(scenario);
-        this.work = o.work != null ? o.work : Path.of("target", "loadtest-runs",
+        this.work = o.result.work != null ? o.result.work : Path.of("target", "loadtest-runs",
                 scenario + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(work);
-        int agents = o.agents >= 0 ? o.agents : defaultAgents;
-        this.agentUsers = agentUsers(o.agentUser, agents);
-        boolean socketIo = "socketio".equals(o.peer);
-        if (!socketIo && !"kefu".equals(o.peer)) {
-            throw new IllegalArgumentException("--peer is kefu or socketio, not " + o.peer);
+        int agents = o.crowd.agents >= 0 ? o.crowd.agents : defaultAgents;
+        this.agentUsers = agentUsers(o.crowd.agentUser, agents);
+        boolean socketIo = "socketio".equals(o.relay.peer);
+        if (!socketIo && !"kefu".equals(o.relay.peer)) {
+            throw new IllegalArgumentException("--peer is kefu or socketio, not " + o.relay.peer);
         }
-        if (socketIo && o.url == null) {
-            Path dir = PeerSetup.peerDir(o.peerDir);
+        if (socketIo && o.relay.url == null) {
+            Path dir = PeerSetup.peerDir(o.relay.peerDir);
             PeerSetup.ensureInstalled(dir, out);
             harness = RelayHarness.peer(List.of("node", "server.js", "--host", "127.0.0.1", "--port", "{port}",
-                    "--data", "{data}", "--password", o.agentPassword, "--heartbeat-sec", Integer.toString(o.heartbeatSec)),
+                    "--data", "{data}", "--password", o.crowd.agentPassword, "--heartbeat-sec", Integer.toString(o.relay.heartbeatSec)),
                     dir, work);
             out.println("peer: node " + dir.resolve("server.js") + "; data and log: " + work.toAbsolutePath());
             harness.start();
             out.println("peer ready at " + harness.url() + " (pid " + harness.pid() + ")");
-        } else if (o.url == null || needHarness) {
-            if (o.url != null) {
+        } else if (o.relay.url == null || needHarness) {
+            if (o.relay.url != null) {
                 throw new IllegalArgumentException(scenario + " restarts the relay itself: leave out --url");
             }
-            List<String> cli = relayCli(o);
-            List<String> flags = new ArrayList<>(List.of("--heartbeat-sec", Integer.toString(o.heartbeatSec),
-                    "--rate-limit", Double.toString(o.relayRateLimit), "--rate-burst", Integer.toString(o.relayRateBurst)));
-            flags.addAll(split(o.relayFlags));
+            List<String> cli = o.relay.command();
+            List<String> flags = o.relay.serveFlags();
             harness = new RelayHarness(cli, flags, work, 0);
             out.println("relay: " + String.join(" ", cli) + " serve ... " + String.join(" ", flags));
             out.println("relay data and log: " + work.toAbsolutePath());
             try {
-                if (!o.seeded) {
-                    harness.seed(o.site, agentUsers, o.agentPassword);
+                if (!o.relay.seeded) {
+                    harness.seed(o.crowd.site, agentUsers, o.crowd.agentPassword);
                 }
                 harness.start();
             } catch (Exception e) {
@@ -84,15 +81,15 @@ final class ScenarioContext implements AutoCloseable {
         } else {
             harness = null;
         }
-        URI url = harness != null ? harness.url() : o.url;
-        long externalPid = o.relayPid > 0 ? o.relayPid
+        URI url = harness != null ? harness.url() : o.relay.url;
+        long externalPid = o.relay.pid > 0 ? o.relay.pid
                 : harness == null ? ProcessStats.listenerOf(url.getPort()).orElse(-1) : -1;
         String runId = "lt" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 44), 36);
-        LoadRun.Settings settings = new LoadRun.Settings(url, o.site, agentUsers, o.agentPassword, o.lpShare,
-                o.replyRatio, o.ramp, Duration.ofSeconds(o.connectTimeoutSec), runId, socketIo);
+        LoadRun.Settings settings = new LoadRun.Settings(url, o.crowd.site, agentUsers, o.crowd.agentPassword, o.crowd.lpShare,
+                o.crowd.replyRatio, o.crowd.ramp, Duration.ofSeconds(o.crowd.connectTimeoutSec), runId, socketIo);
         LoadRun r;
         try {
-            r = new LoadRun(settings, harness != null ? harness::pid : () -> externalPid, out, !o.quiet);
+            r = new LoadRun(settings, harness != null ? harness::pid : () -> externalPid, out, !o.result.quiet);
         } catch (Exception e) {
             if (harness != null) {
                 harness.close();
@@ -104,22 +101,22 @@ final class ScenarioContext implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
         java.util.Map<String, Object> shown = new java.util.LinkedHashMap<>();
         shown.put("url", url.toString());
-        shown.put("peer", o.peer);
-        shown.put("site", o.site);
+        shown.put("peer", o.relay.peer);
+        shown.put("site", o.crowd.site);
         shown.put("agents", agentUsers.size());
-        shown.put("visitors", o.visitors);
-        shown.put("lpShare", o.lpShare);
-        shown.put("replyRatio", o.replyRatio);
-        shown.put("rampPerSecond", o.ramp);
-        shown.put("heartbeatSec", harness != null ? o.heartbeatSec : -1);
-        shown.put("graceSec", o.graceSec);
+        shown.put("visitors", o.crowd.visitors);
+        shown.put("lpShare", o.crowd.lpShare);
+        shown.put("replyRatio", o.crowd.replyRatio);
+        shown.put("rampPerSecond", o.crowd.ramp);
+        shown.put("heartbeatSec", harness != null ? o.relay.heartbeatSec : -1);
+        shown.put("graceSec", o.result.graceSec);
         shown.put("runId", runId);
         report.put("settings", shown);
         report.put("relay", harness != null
                 ? java.util.Map.of("started", true, "command", socketIo ? "node server.js (socketio peer)"
-                        : String.join(" ", relayCli(o)), "work", work.toAbsolutePath().toString(),
-                        "jarSha256", socketIo || o.relayClasspath != null ? "-" : sha256(findRelayJar(o.relayJar)))
-                : java.util.Map.of("started", false, "url", o.url.toString(), "pid", externalPid));
+                        : String.join(" ", o.relay.command()), "work", work.toAbsolutePath().toString(),
+                        "jarSha256", socketIo || o.relay.classpath != null ? "-" : sha256(o.relay.jar()))
+                : java.util.Map.of("started", false, "url", o.relay.url.toString(), "pid", externalPid));
     }
 
     static ScenarioContext open(String scenario, CommonOptions o, int defaultAgents) throws Exception {
@@ -129,6 +126,22 @@ final class ScenarioContext implements AutoCloseable {
     /** For scenarios that kill or restart the relay: it must be the harness's own. */
     static ScenarioContext openWithHarness(String scenario, CommonOptions o, int defaultAgents) throws Exception {
         return new ScenarioContext(scenario, o, defaultAgents, true);
+    }
+
+    /**
+     * For scenarios that kill or restart the relay under chat: the harness's own relay, every agent
+     * (4 unless --agents) and visitor connected, then chat at {@code rate} visitor messages/s.
+     */
+    static ScenarioContext openChattingWithHarness(String scenario, CommonOptions o, double rate) throws Exception {
+        ScenarioContext ctx = openWithHarness(scenario, o, 4);
+        try {
+            ctx.connectAll(o.crowd.visitors);
+            ctx.run.chatAt(rate);
+            return ctx;
+        } catch (Exception | Error e) {
+            ctx.close();
+            throw e;
+        }
     }
 
     URI url() {
@@ -142,7 +155,7 @@ final class ScenarioContext implements AutoCloseable {
             out.println("agents connected: " + agentUsers.size());
         }
         long t0 = System.nanoTime();
-        Duration timeout = Duration.ofSeconds(Math.max(60, (long) (visitors / o.ramp * 3)));
+        Duration timeout = Duration.ofSeconds(Math.max(60, (long) (visitors / o.crowd.ramp * 3)));
         boolean all = run.addVisitors(visitors, visitorBase, timeout);
         out.printf(Locale.ROOT, "visitors connected: %d of %d in %.1f s%n", run.readyVisitors(), visitors,
                 (System.nanoTime() - t0) / 1e9);
@@ -158,14 +171,14 @@ final class ScenarioContext implements AutoCloseable {
 
     /** Stops the load, settles, audits, reports; returns the exit code. */
     int finish() throws Exception {
-        boolean settled = run.settle(Duration.ofSeconds(o.graceSec));
+        boolean settled = run.settle(Duration.ofSeconds(o.result.graceSec));
         out.println(settled ? "settled: every outbox drained, every acked message delivered"
-                : "NOT settled within " + o.graceSec + " s: unacked " + run.ledger().unacked() + ", owed deliveries "
+                : "NOT settled within " + o.result.graceSec + " s: unacked " + run.ledger().unacked() + ", owed deliveries "
                 + run.ledger().owed());
         Auditor.Result audit = null;
-        if (!o.noAudit) {
+        if (!o.result.noAudit) {
             try {
-                audit = run.audit(Duration.ofSeconds(Math.max(60, o.graceSec)));
+                audit = run.audit(Duration.ofSeconds(Math.max(60, o.result.graceSec)));
             } catch (Exception e) {
                 report.fail("audit failed: " + e.getMessage());
             }
@@ -173,7 +186,7 @@ final class ScenarioContext implements AutoCloseable {
         report.books(run, settled, audit);
         run.close();
         report.print(out);
-        Path file = o.out != null ? o.out : work.resolve("result.json");
+        Path file = o.result.out != null ? o.result.out : work.resolve("result.json");
         report.write(file);
         out.println("result: " + file.toAbsolutePath());
         return report.balanced() ? 0 : BOOKS_DO_NOT_BALANCE;
@@ -185,42 +198,6 @@ final class ScenarioContext implements AutoCloseable {
             out.add(pattern.contains("%d") ? String.format(Locale.ROOT, pattern, i) : n == 1 ? pattern : pattern + i);
         }
         return out;
-    }
-
-    private static List<String> relayCli(CommonOptions o) {
-        List<String> jvm = split(o.relayJvm);
-        if (o.relayClasspath != null) {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(jvm);
-            cmd.addAll(List.of("-cp", o.relayClasspath, "dev.kefu.relay.cli.RelayCli"));
-            return cmd;
-        }
-        return RelayHarness.javaJar(findRelayJar(o.relayJar), jvm);
-    }
-
-    private static Path findRelayJar(Path given) {
-        if (given != null) {
-            if (!Files.isRegularFile(given)) {
-                throw new IllegalArgumentException("no relay jar at " + given);
-            }
-            return given;
-        }
-        List<Path> candidates = new ArrayList<>(List.of(Path.of("relay-server/target/kefu-relay.jar"),
-                Path.of("../relay-server/target/kefu-relay.jar")));
-        try {
-            Path self = Path.of(ScenarioContext.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            candidates.add(self.getParent().resolve("../../relay-server/target/kefu-relay.jar").normalize());
-        } catch (Exception ignored) {
-            // not from a jar
-        }
-        for (Path p : candidates) {
-            if (Files.isRegularFile(p)) {
-                return p.toAbsolutePath().normalize();
-            }
-        }
-        throw new IllegalArgumentException("relay jar not found (tried " + candidates
-                + "); build it (./mvnw -q -o install -DskipTests) or pass --relay-jar or --url");
     }
 
     /** The first 16 hex digits of a file's SHA-256: which relay build a result came from. */
@@ -236,10 +213,6 @@ final class ScenarioContext implements AutoCloseable {
         } catch (Exception e) {
             return "unknown";
         }
-    }
-
-    static List<String> split(String s) {
-        return s == null || s.isBlank() ? List.of() : Arrays.asList(s.trim().split("\\s+"));
     }
 
     private void closeQuietly() {

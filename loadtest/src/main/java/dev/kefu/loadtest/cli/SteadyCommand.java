@@ -6,7 +6,7 @@ import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "steady", mixinStandardHelpOptions = true,
+@Command(name = "steady",
         description = "Steady chat: agents and visitors connect, then --rate visitor messages/s for --duration s "
                 + "(agents answer --reply-ratio of them); books, latencies, relay health.")
 final class SteadyCommand implements Callable<Integer> {
@@ -38,8 +38,8 @@ final class SteadyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (ScenarioContext ctx = ScenarioContext.open("steady", o, 4)) {
-            ctx.connectAll(o.visitors);
-            double opening = Math.max(warmup, Math.ceil(o.visitors / rate) + 2);
+            ctx.connectAll(o.crowd.visitors);
+            double opening = Math.max(warmup, Math.ceil(o.crowd.visitors / rate) + 2);
             ctx.run.chatAt(rate);
             ctx.run.measure("opening", rate, opening);
             ctx.run.measure("steady", rate, duration);

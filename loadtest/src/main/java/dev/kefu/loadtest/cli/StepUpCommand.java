@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "stepup", mixinStandardHelpOptions = true,
+@Command(name = "stepup",
         description = "Step-up: chat at each of --rates in turn on the same connections, and report the highest "
                 + "rate whose visitor->agent p99 stays within --p99-ms while the relay keeps up.")
 final class StepUpCommand implements Callable<Integer> {
@@ -38,7 +38,7 @@ final class StepUpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (ScenarioContext ctx = ScenarioContext.open("stepup", o, 4)) {
-            ctx.connectAll(o.visitors);
+            ctx.connectAll(o.crowd.visitors);
             double best = 0;
             int misses = 0;
             Map<String, Object> bestPhase = null;
@@ -46,7 +46,7 @@ final class StepUpCommand implements Callable<Integer> {
                 Map<String, Object> p = ctx.run.phase(String.format(Locale.ROOT, "%.0f/s", rate), rate, stepWarmup, stepSec);
                 Latency.Summary e2e = (Latency.Summary) p.get("visitorToAgent");
                 double acked = ((Number) p.get("ackedPerSecond")).doubleValue();
-                boolean keptUp = acked >= rate * (1 + o.replyRatio) * 0.95;
+                boolean keptUp = acked >= rate * (1 + o.crowd.replyRatio) * 0.95;
                 boolean fast = e2e.count() > 0 && e2e.p99() <= p99Ms;
                 p.put("keptUp", keptUp);
                 p.put("withinP99", fast);
@@ -61,10 +61,10 @@ final class StepUpCommand implements Callable<Integer> {
                 }
             }
             ctx.report.put("stepup", Map.of("p99BoundMs", p99Ms, "highestPassingVisitorRate", best,
-                    "highestPassingStoredRate", best * (1 + o.replyRatio),
+                    "highestPassingStoredRate", best * (1 + o.crowd.replyRatio),
                     "at", bestPhase == null ? Map.of() : bestPhase));
             ctx.out.printf(Locale.ROOT, "highest rate with visitor->agent p99 <= %.0f ms: %.0f visitor msgs/s "
-                    + "(about %.0f stored msgs/s with replies)%n", p99Ms, best, best * (1 + o.replyRatio));
+                    + "(about %.0f stored msgs/s with replies)%n", p99Ms, best, best * (1 + o.crowd.replyRatio));
             return ctx.finish();
         }
     }

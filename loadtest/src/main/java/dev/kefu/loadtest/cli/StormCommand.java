@@ -13,7 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "storm", mixinStandardHelpOptions = true,
+@Command(name = "storm",
         description = "Reconnect storm: under chat, the harness restarts its relay (graceful by default, or kill -9) "
                 + "and every client reconnects at once; reports how long until all are back and caught up, and "
                 + "each client's resume time.")
@@ -39,10 +39,8 @@ final class StormCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ScenarioContext ctx = ScenarioContext.openWithHarness("storm", o, 4)) {
+        try (ScenarioContext ctx = ScenarioContext.openChattingWithHarness("storm", o, rate)) {
             LoadRun run = ctx.run;
-            ctx.connectAll(o.visitors);
-            run.chatAt(rate);
             LoadRun.sleep(beforeSec);
             var storms = new java.util.ArrayList<Map<String, Object>>();
             for (int s = 1; s <= this.storms; s++) {

@@ -93,6 +93,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--oss-credential-minutes", defaultValue = "60", description = "STS credential lifetime, 15-60. Default: ${DEFAULT-VALUE}.")
     int ossCredentialMinutes;
 
+    @Option(names = "--trust-proxy",
+            description = "Behind a reverse proxy: take each client's address (IP blocks, the visitors list) from "
+                    + "Forwarded / X-Forwarded-For, which the proxy must set. Off, those headers are ignored: "
+                    + "any client can send them.")
+    boolean trustProxy;
+
     @Option(names = "--demo", description = "Create a demo site 'demo' and agent 'demo' on first run and print their credentials.")
     boolean demo;
 
@@ -106,7 +112,7 @@ final class ServeCommand implements Callable<Integer> {
                     Duration.ofMinutes(ossCredentialMinutes));
             cfg = new RelayConfig(host, port, data.data, heartbeatSec, lpPollSec, lpTtlSec, rateLimit,
                     rateBurst, Duration.ofHours(tokenTtlHours), writeBatch, 100_000, PasswordHasher.DEFAULT_ITERATIONS)
-                    .withFiles(files);
+                    .withFiles(files).withTrustProxy(trustProxy);
         } catch (IllegalArgumentException e) {
             System.err.println("serve: " + e.getMessage());
             return 2;

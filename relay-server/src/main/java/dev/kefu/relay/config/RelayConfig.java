@@ -24,11 +24,14 @@ import java.time.Duration;
  * @param queueTickMs        how often the queue re-checks on its own (business hours, idle chats), ms
  * @param recallWindowSec    how long after sending a message its sender may recall it, seconds
  * @param files              where files go (local folder or OSS) and what is allowed
+ * @param trustProxy         take each client's address from {@code Forwarded} / {@code X-Forwarded-For}
+ *                           (and scheme and host from their kin): only behind a reverse proxy that sets
+ *                           them, since any client can send them; false uses the TCP peer's address
  */
 public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec, int lpPollSec,
                           int lpSessionTtlSec, double rateLimitPerSec, int rateLimitBurst, Duration tokenTtl,
                           int writeBatch, int writeQueue, int passwordIterations, long queueTickMs,
-                          int recallWindowSec, FilesConfig files) {
+                          int recallWindowSec, FilesConfig files, boolean trustProxy) {
 
     public RelayConfig {
         require(port >= 0 && port <= 65535, "port is 0 to 65535");
@@ -53,7 +56,7 @@ public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec,
                        double rateLimitPerSec, int rateLimitBurst, Duration tokenTtl, int writeBatch, int writeQueue,
                        int passwordIterations) {
         this(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec, rateLimitBurst, tokenTtl,
-                writeBatch, writeQueue, passwordIterations, 5_000, 120, FilesConfig.local());
+                writeBatch, writeQueue, passwordIterations, 5_000, 120, FilesConfig.local(), false);
     }
 
     public static final int DEFAULT_PORT = 8080;
@@ -66,46 +69,61 @@ public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec,
 
     public RelayConfig withPort(int p) {
         return new RelayConfig(host, p, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
+                files, trustProxy);
     }
 
     public RelayConfig withHost(String h) {
         return new RelayConfig(h, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
+                files, trustProxy);
     }
 
     public RelayConfig withHeartbeat(int hbSec) {
         return new RelayConfig(host, port, dataDir, hbSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
+                files, trustProxy);
     }
 
     public RelayConfig withLongPoll(int pollSec, int ttlSec) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, pollSec, ttlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
+                files, trustProxy);
     }
 
     public RelayConfig withRateLimit(double perSec, int burst) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, perSec, burst,
-                tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files);
+                tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
+                files, trustProxy);
     }
 
     public RelayConfig withFiles(FilesConfig f) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, f);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
+                f, trustProxy);
     }
 
     public RelayConfig withQueueTick(long ms) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, ms, recallWindowSec, files);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, ms, recallWindowSec,
+                files, trustProxy);
     }
 
     public RelayConfig withRecallWindow(int sec) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, sec, files);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, sec,
+                files, trustProxy);
     }
 
     public RelayConfig withPasswordIterations(int iterations) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
-                rateLimitBurst, tokenTtl, writeBatch, writeQueue, iterations, queueTickMs, recallWindowSec, files);
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, iterations, queueTickMs, recallWindowSec,
+                files, trustProxy);
+    }
+
+    public RelayConfig withTrustProxy(boolean trust) {
+        return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files,
+                trust);
     }
 }

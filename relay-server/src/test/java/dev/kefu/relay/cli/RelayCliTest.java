@@ -1,12 +1,18 @@
 package dev.kefu.relay.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kefu.protocol.Frame;
+import dev.kefu.protocol.FrameCodec;
+import dev.kefu.protocol.Role;
 import dev.kefu.relay.auth.PasswordHasher;
 import dev.kefu.relay.store.AccountStore;
 import dev.kefu.relay.store.AgentRecord;
 import dev.kefu.relay.store.SiteRecord;
 import dev.kefu.relay.store.SqliteDatabase;
 import dev.kefu.relay.testing.CliRun;
+import dev.kefu.relay.testing.RelayFixture;
 import dev.kefu.relay.testing.RelayProcess;
+import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -303,6 +309,24 @@ class RelayCliTest {
     }
 
     @Test
+    void trustProxy_isOffByDefault_andOnFromTheConfigFile() {
+        assumeNoKefuEnvironment();
+        assertThat(parseServe(new Properties()).trustProxy).isFalse();
+
+        Properties file = new Properties();
+        file.setProperty("trust-proxy", "true");
+
+        assertThat(parseServe(file).trustProxy).isTrue();
+    }
+
+    @Test
+    void serveHelp_describesTrustProxy() {
+        CliRun r = CliRun.run("serve", "--help").expectExit(0);
+
+        assertThat(r.out()).contains("--trust-proxy", "X-Forwarded-For");
+    }
+
+    @Test
     void flag_winsOverTheConfigFile() {
         assumeNoKefuEnvironment();
         Properties file = new Properties();
@@ -358,6 +382,39 @@ class RelayCliTest {
             assertThat(Path.of(relay.dataShown())).isEqualTo(data.toAbsolutePath().normalize());
         }
         assertThat(fromEnv).doesNotExist();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--trust-proxy |",
+            "              | KEFU_TRUST_PROXY",
+    })
+    void serve_trustProxy_tracksTheForwardedAddress(String flag, String env) throws Exception {
+        CliRun.run("site", "add", "--key", "shop", "--data", d).expectExit(0);
+        CliRun.withInput(PASSWORD + "\n", "agent", "add", "bob", "--password-stdin", "--data", d).expectExit(0);
+        List<String> args = new ArrayList<>(List.of("serve", "--port", "0", "--host", "127.0.0.1", "--data", d));
+        if (flag != null) {
+            args.add(flag);
+        }
+        try (RelayProcess relay = RelayProcess.start(args, env == null ? Map.of() : Map.of(env, "true"),
+                tmp.resolve("serve.log"))) {
+            HttpResponse<String> login = HttpClient.newHttpClient().send(HttpRequest.newBuilder(relay.http("/api/login"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"bob\",\"password\":\"" + PASSWORD + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            String token = FrameCodec.parse(login.body()).get("token").asText();
+            String vid = RelayFixture.newVisitorId();
+            try (WsClient agent = WsClient.connect(relay.ws("/ws/agent"));
+                 WsClient visitor = WsClient.connect(relay.ws("/ws/visitor"), Map.of("X-Forwarded-For", "203.0.113.7"))) {
+                agent.send(new Frame.Hello(Role.AGENT, null, token, null, Map.of(), null));
+                agent.next("welcome");
+                visitor.send(RelayFixture.visitorHello(vid, Map.of()));
+                visitor.next("welcome");
+
+                JsonNode online = agent.next(f -> "visitor".equals(f.path("type").asText())
+                        && vid.equals(f.path("visitor").path("id").asText()), "visitor " + vid);
+                assertThat(online.get("visitor").get("ip").asText()).isEqualTo("203.0.113.7");
+            }
+        }
     }
 
     // ---- helpers ----

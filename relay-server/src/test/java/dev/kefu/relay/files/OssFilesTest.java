@@ -3,6 +3,7 @@ package dev.kefu.relay.files;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.protocol.FrameCodec;
+import dev.kefu.relay.testing.FakeAliyun;
 import dev.kefu.relay.testing.RelayFixture;
 import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.AfterEach;
@@ -35,14 +36,8 @@ class OssFilesTest {
 
     @BeforeEach
     void start() throws Exception {
-        aliyun = new FakeAliyun(tmp);
-        relay = RelayFixture.start(data, c -> c.withFiles(config(aliyun)));
-    }
-
-    static FilesConfig config(FakeAliyun aliyun) {
-        return new FilesConfig("oss", 5 * 1024 * 1024, List.of("image/*", "application/pdf"), aliyun.endpoint(),
-                "cn-hangzhou", FakeAliyun.BUCKET, "kefu", FakeAliyun.RAM_ID, FakeAliyun.RAM_SECRET,
-                "acs:ram::123:role/kefu-uploader", aliyun.stsEndpoint(), Duration.ofHours(1));
+        aliyun = FakeAliyun.start(tmp);
+        relay = RelayFixture.start(data, c -> c.withFiles(aliyun.relayConfig(5 * 1024 * 1024)));
     }
 
     @AfterEach
@@ -76,7 +71,7 @@ class OssFilesTest {
         HttpResponse<String> up = postObject(policy, policy.get("key").asText() + "p1/${filename}", "相片.png", "image/png", bytes);
         assertThat(up.statusCode()).as(up.body()).isEqualTo(201);
         String key = policy.get("key").asText() + "p1/相片.png";
-        assertThat(aliyun.objects.get(key)).isEqualTo(bytes);
+        assertThat(aliyun.object(key).bytes()).isEqualTo(bytes);
 
         try (WsClient visitor = relay.visitor(vid); WsClient agent = relay.agent("bob")) {
             visitor.next("welcome");
@@ -106,12 +101,12 @@ class OssFilesTest {
         assertThat(first.get("securityToken").asText()).startsWith("token-");
         String prefix = first.get("prefix").asText();
         assertThat(prefix).startsWith("kefu/a/");
-        assertThat(aliyun.stsPolicies).anySatisfy(p -> assertThat(p).contains(FakeAliyun.BUCKET + "/" + prefix + "*")
+        assertThat(aliyun.stsPolicies()).anySatisfy(p -> assertThat(p).contains(FakeAliyun.BUCKET + "/" + prefix + "*")
                 .contains("oss:PutObject").contains("oss:UploadPart"));
-        int calls = aliyun.stsCalls.get();
+        int calls = aliyun.stsCalls();
         JsonNode second = FrameCodec.parse(relay.api("POST", "/api/files/credentials", token, null).body());
         assertThat(second.get("accessKeyId").asText()).isEqualTo(first.get("accessKeyId").asText());
-        assertThat(aliyun.stsCalls.get()).isEqualTo(calls);
+        assertThat(aliyun.stsCalls()).isEqualTo(calls);
         assertThat(relay.api("POST", "/api/files/credentials", "forged", null).statusCode()).isEqualTo(401);
     }
 
@@ -131,7 +126,7 @@ class OssFilesTest {
 
     @Test
     void expiredCredentials_makeTheUploadFail() throws Exception {
-        aliyun.lifetimeSec = -10;
+        aliyun.lifetimeSec(-10);
         JsonNode policy = policyFor(RelayFixture.newVisitorId());
         HttpResponse<String> up = postObject(policy, policy.get("key").asText() + "late.png", "late.png", "image/png",
                 LocalFilesTest.png(10));
@@ -143,7 +138,7 @@ class OssFilesTest {
     void stsDown_givesAClearServiceError() throws Exception {
         relay.close();
         relay = RelayFixture.start(data, c -> c.withFiles(new FilesConfig("oss", 1024, List.of("image/*"), aliyun.endpoint(),
-                "cn-hangzhou", FakeAliyun.BUCKET, "kefu", FakeAliyun.RAM_ID, "wrong-secret", "acs:ram::123:role/x",
+                FakeAliyun.REGION, FakeAliyun.BUCKET, "kefu", FakeAliyun.RAM_ID, "wrong-secret", "acs:ram::123:role/x",
                 aliyun.stsEndpoint(), Duration.ofHours(1))));
         HttpResponse<String> r = relay.post("/api/files/policy", "{\"site\":\"shop\",\"visitor\":\"" + RelayFixture.newVisitorId() + "\"}");
         assertThat(r.statusCode()).isEqualTo(503);
