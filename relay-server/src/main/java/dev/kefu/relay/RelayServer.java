@@ -34,6 +34,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.ServerUpgradeRequest;
 import org.eclipse.jetty.websocket.server.WebSocketCreator;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
@@ -43,6 +44,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -137,7 +139,16 @@ public final class RelayServer implements AutoCloseable {
     }
 
     private WebSocketCreator creator(String role) {
-        return (request, response, callback) -> new WebSocketTransport(hub, role,
+        return (request, response, callback) -> {
+            if (!config.wsDeflate()) {
+                response.setExtensions(List.of()); // whatever the client offered (browsers offer permessage-deflate)
+            }
+            return newTransport(role, request);
+        };
+    }
+
+    private WebSocketTransport newTransport(String role, ServerUpgradeRequest request) {
+        return new WebSocketTransport(hub, role,
                 request.getHeaders().get(HttpHeader.ORIGIN), Request.getRemoteAddr(request),
                 request.getHeaders().get(HttpHeader.USER_AGENT));
     }

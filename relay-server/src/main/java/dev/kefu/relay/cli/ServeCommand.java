@@ -57,6 +57,16 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--write-batch", defaultValue = "1000", description = "Most writes per store transaction. Default: ${DEFAULT-VALUE}.")
     int writeBatch;
 
+    @Option(names = "--write-queue", defaultValue = "" + RelayConfig.DEFAULT_WRITE_QUEUE,
+            description = "Most writes waiting for the store (about a second of its ceiling); beyond it senders get "
+                    + "server_busy and retry. Default: ${DEFAULT-VALUE}.")
+    int writeQueue;
+
+    @Option(names = "--ws-deflate",
+            description = "Offer permessage-deflate to WebSocket clients that ask for it. Off by default: chat frames "
+                    + "are small, and compressing each frame for each recipient costs CPU and memory per socket.")
+    boolean wsDeflate;
+
     @Option(names = "--files", defaultValue = "local", description = "Where files go: local (the data folder) or oss. Default: ${DEFAULT-VALUE}.")
     String filesMode;
 
@@ -111,8 +121,8 @@ final class ServeCommand implements Callable<Integer> {
                     ossBucket, ossPrefix, ossAccessKeyId, ossAccessKeySecret, ossRoleArn, stsEndpoint,
                     Duration.ofMinutes(ossCredentialMinutes));
             cfg = new RelayConfig(host, port, data.data, heartbeatSec, lpPollSec, lpTtlSec, rateLimit,
-                    rateBurst, Duration.ofHours(tokenTtlHours), writeBatch, 100_000, PasswordHasher.DEFAULT_ITERATIONS)
-                    .withFiles(files).withTrustProxy(trustProxy);
+                    rateBurst, Duration.ofHours(tokenTtlHours), writeBatch, writeQueue, PasswordHasher.DEFAULT_ITERATIONS)
+                    .withFiles(files).withTrustProxy(trustProxy).withWsDeflate(wsDeflate);
         } catch (IllegalArgumentException e) {
             System.err.println("serve: " + e.getMessage());
             return 2;

@@ -27,11 +27,15 @@ import java.time.Duration;
  * @param trustProxy         take each client's address from {@code Forwarded} / {@code X-Forwarded-For}
  *                           (and scheme and host from their kin): only behind a reverse proxy that sets
  *                           them, since any client can send them; false uses the TCP peer's address
+ * @param wsDeflate          offer permessage-deflate to WebSocket clients that ask (browsers do). Off by
+ *                           default: chat frames are a few hundred bytes, and compressing every frame for
+ *                           every recipient costs CPU and a compressor's memory per socket
  */
 public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec, int lpPollSec,
                           int lpSessionTtlSec, double rateLimitPerSec, int rateLimitBurst, Duration tokenTtl,
                           int writeBatch, int writeQueue, int passwordIterations, long queueTickMs,
-                          int recallWindowSec, FilesConfig files, boolean trustProxy) {
+                          int recallWindowSec, FilesConfig files, boolean trustProxy,
+                          boolean wsDeflate) {
 
     public RelayConfig {
         require(port >= 0 && port <= 65535, "port is 0 to 65535");
@@ -56,74 +60,86 @@ public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec,
                        double rateLimitPerSec, int rateLimitBurst, Duration tokenTtl, int writeBatch, int writeQueue,
                        int passwordIterations) {
         this(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec, rateLimitBurst, tokenTtl,
-                writeBatch, writeQueue, passwordIterations, 5_000, 120, FilesConfig.local(), false);
+                writeBatch, writeQueue, passwordIterations, 5_000, 120, FilesConfig.local(), false, false);
     }
 
     public static final int DEFAULT_PORT = 8080;
+    /**
+     * Writes that may wait for the store: about a second of what the writer commits at its ceiling
+     * (10,000-20,000 messages/s here). Beyond it senders get {@code server_busy} at once and retry,
+     * rather than waiting many seconds for an ack they stopped waiting for.
+     */
+    public static final int DEFAULT_WRITE_QUEUE = 10_000;
     public static final String DEFAULT_DATA = "./kefu-data";
 
     public static RelayConfig defaults(Path dataDir) {
         return new RelayConfig("0.0.0.0", DEFAULT_PORT, dataDir, 25, 25, 60, 50, 3000,
-                Duration.ofDays(7), 1000, 100_000, 310_000);
+                Duration.ofDays(7), 1000, DEFAULT_WRITE_QUEUE, 310_000);
     }
 
     public RelayConfig withPort(int p) {
         return new RelayConfig(host, p, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
                 rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
-                files, trustProxy);
+                files, trustProxy, wsDeflate);
     }
 
     public RelayConfig withHost(String h) {
         return new RelayConfig(h, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
                 rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
-                files, trustProxy);
+                files, trustProxy, wsDeflate);
     }
 
     public RelayConfig withHeartbeat(int hbSec) {
         return new RelayConfig(host, port, dataDir, hbSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
                 rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
-                files, trustProxy);
+                files, trustProxy, wsDeflate);
     }
 
     public RelayConfig withLongPoll(int pollSec, int ttlSec) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, pollSec, ttlSec, rateLimitPerSec,
                 rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
-                files, trustProxy);
+                files, trustProxy, wsDeflate);
     }
 
     public RelayConfig withRateLimit(double perSec, int burst) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, perSec, burst,
                 tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
-                files, trustProxy);
+                files, trustProxy, wsDeflate);
     }
 
     public RelayConfig withFiles(FilesConfig f) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
                 rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
-                f, trustProxy);
+                f, trustProxy, wsDeflate);
     }
 
     public RelayConfig withQueueTick(long ms) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
                 rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, ms, recallWindowSec,
-                files, trustProxy);
+                files, trustProxy, wsDeflate);
     }
 
     public RelayConfig withRecallWindow(int sec) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
                 rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, sec,
-                files, trustProxy);
+                files, trustProxy, wsDeflate);
     }
 
     public RelayConfig withPasswordIterations(int iterations) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
                 rateLimitBurst, tokenTtl, writeBatch, writeQueue, iterations, queueTickMs, recallWindowSec,
-                files, trustProxy);
+                files, trustProxy, wsDeflate);
     }
 
     public RelayConfig withTrustProxy(boolean trust) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
                 rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec, files,
-                trust);
+                trust, wsDeflate);
+    }
+
+    public RelayConfig withWsDeflate(boolean deflate) {
+        return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,
+                files, trustProxy, deflate);
     }
 }
