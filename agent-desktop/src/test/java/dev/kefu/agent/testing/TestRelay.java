@@ -72,7 +72,7 @@ public final class TestRelay implements AutoCloseable {
     /** Logs {@code username} in over HTTP, as the app does. */
     public AgentAccount login(String username) throws Exception {
         LoginClient.Result r = new LoginClient().login(address(), username, PASSWORD);
-        return new AgentAccount(address(), r.username(), r.agentId(), r.name(), r.token(), r.expiresAt());
+        return new AgentAccount(address(), r.username(), r.agentId(), r.name(), r.token(), r.expiresAt(), r.admin());
     }
 
     public VisitorClient visitor(String visitorId, String name) throws Exception {

@@ -34,6 +34,8 @@ public final class VisitorClient implements AutoCloseable {
 
     private final ClientManager client = ClientManager.createClient();
     private final BlockingQueue<JsonNode> inbox = new LinkedBlockingQueue<>();
+    /** Every frame received (pings aside), also those {@link #next} skipped. */
+    private final List<JsonNode> received = new java.util.concurrent.CopyOnWriteArrayList<>();
     private Session session;
 
     private VisitorClient() {}
@@ -60,6 +62,7 @@ public final class VisitorClient implements AutoCloseable {
                 send(new Frame.Pong());
                 return;
             }
+            received.add(f);
             inbox.add(f);
         } catch (FrameException e) {
             throw new AssertionError("relay sent invalid JSON: " + text, e);
@@ -92,6 +95,11 @@ public final class VisitorClient implements AutoCloseable {
 
     public void typing(String conv, String draft) {
         send(new Frame.Typing(conv, draft, null));
+    }
+
+    /** Every frame this visitor's connection received so far, pings aside. */
+    public List<JsonNode> received() {
+        return List.copyOf(received);
     }
 
     public JsonNode next(String type) throws InterruptedException {
