@@ -66,6 +66,9 @@ public final class ChatView {
     private final TextArea input = new TextArea();
     private final ListView<String> quickList = new ListView<>();
     private PopOver emojiPopOver;
+    /** The messages are scrolled to the newest one and should stay so as bubbles grow. */
+    private boolean followBottom = true;
+    private double knownContentHeight;
 
     public ChatView(ChatViewModel vm, I18n i18n, UiClock clock) {
         this.vm = vm;
@@ -303,6 +306,14 @@ public final class ChatView {
         rating.setMinHeight(Region.USE_PREF_SIZE);
         rating.textProperty().bind(Bindings.createStringBinding(() -> ratingText(vm.conversationProperty().get()),
                 vm.conversationProperty()));
+        Label ratingStars = new Label();
+        ratingStars.setId("ratingStars");
+        ratingStars.getStyleClass().add("rating-stars");
+        ratingStars.textProperty().bind(Bindings.createStringBinding(() -> {
+            Conversation c = vm.conversationProperty().get();
+            return c == null ? "" : dev.kefu.agent.ui.RatingText.stars(c.rating());
+        }, vm.conversationProperty()));
+        rating.setGraphic(ratingStars);
         BooleanBinding rated = Bindings.createBooleanBinding(() -> {
             Conversation c = vm.conversationProperty().get();
             return c != null && c.isRated();
@@ -332,7 +343,17 @@ public final class ChatView {
             if (prepended && !appended) {
                 keepPositionAfterPrepend();
             } else if (appended) {
+                followBottom = true;
                 scroll.layout();
+                scroll.setVvalue(scroll.getVmax());
+            }
+        });
+        // Bubbles grow after they are added (CSS, thumbnails loading): the scroll pane then keeps its
+        // pixel offset, so a reader at the bottom would lose the newest messages. Follow the bottom
+        // until the reader scrolls away from it (a change of vvalue while the height stays the same).
+        content.heightProperty().addListener((o, was, now) -> {
+            knownContentHeight = now.doubleValue();
+            if (followBottom) {
                 scroll.setVvalue(scroll.getVmax());
             }
         });
@@ -348,6 +369,9 @@ public final class ChatView {
             }
         });
         scroll.vvalueProperty().addListener((o, was, v) -> {
+            if (content.getHeight() == knownContentHeight) {
+                followBottom = v.doubleValue() >= scroll.getVmax() - 0.01;
+            }
             boolean scrollable = content.getHeight() > scroll.getViewportBounds().getHeight();
             if (scrollable && v.doubleValue() <= scroll.getVmin() && was.doubleValue() > v.doubleValue()) {
                 vm.loadOlder();
@@ -361,7 +385,7 @@ public final class ChatView {
         if (c == null || !c.isRated()) {
             return "";
         }
-        String line = i18n.t("rating.line", dev.kefu.agent.ui.RatingText.stars(c.rating()), c.rating());
+        String line = i18n.t("rating.line", c.rating());
         return c.ratingComment() == null || c.ratingComment().isBlank() ? line
                 : line + "  " + i18n.t("rating.comment", c.ratingComment());
     }
@@ -520,7 +544,8 @@ public final class ChatView {
                             THUMB_W, THUMB_H, true, true);
                     javafx.scene.image.ImageView view = new javafx.scene.image.ImageView(img);
                     view.getStyleClass().add("thumbnail-image");
-                    frame.getChildren().setAll(view);
+                    frame.getChildren().setAll(view); // taller than its placeholder: see followBottom
+
                 }));
             }
             return frame;
