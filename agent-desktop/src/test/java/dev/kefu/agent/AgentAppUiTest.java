@@ -383,6 +383,14 @@ class AgentAppUiTest {
         assertThat(robot.lookup("Recall").tryQuery()).isEmpty();
         robot.type(KeyCode.ESCAPE);
         Screenshots.save(app.stage().getScene(), "chat-recalled.png");
+
+        // The relay has the last word: asked to recall someone else's message, its refusal is shown with its reason.
+        dev.kefu.agent.cache.ChatMessage visitors = chat.messages().stream().filter(m -> m.fromVisitor()).findFirst()
+                .orElseThrow();
+        WaitForAsyncUtils.asyncFx(() -> chat.recall(visitors)).get();
+        waitUntil(() -> textOf("#chatNotice").equals(
+                "Not recalled: only your own messages, within 2 minutes of sending. (only its sender may recall a message)"));
+        Screenshots.save(app.stage().getScene(), "chat-recall-refused.png");
     }
 
     @Test

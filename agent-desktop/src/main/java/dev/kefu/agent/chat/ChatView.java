@@ -202,6 +202,12 @@ public final class ChatView {
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
         VBox titles = new VBox(2, title, status);
+        // a long notice wraps; the title and the buttons keep their size
+        titles.setMinWidth(Region.USE_PREF_SIZE);
+        for (Button b : List.of(accept, transfer, close)) {
+            b.setMinWidth(Region.USE_PREF_SIZE);
+        }
+        notice.setMinWidth(0);
         HBox header = new HBox(10, titles, spacer, notice, accept, transfer, close);
         header.setAlignment(Pos.CENTER_LEFT);
         header.getStyleClass().add("chat-header");

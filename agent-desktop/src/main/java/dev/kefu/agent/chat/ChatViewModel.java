@@ -263,7 +263,7 @@ public final class ChatViewModel {
     }
 
     public boolean canRecall(ChatMessage m) {
-        return canRecall(m, myId, System.currentTimeMillis());
+        return canRecall(m, myId, service.relayNow()); // message times are the relay's
     }
 
     /** Asks the relay to recall own message {@code m}; its bubble changes when the relay confirms. */

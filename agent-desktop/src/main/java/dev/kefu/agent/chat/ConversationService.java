@@ -67,6 +67,8 @@ public final class ConversationService {
     /** Clock differences between app and relay that the recall catch-up after a reconnect allows for. */
     private static final long RECALL_CATCH_UP_SLACK_MS = 60_000;
     private static final String LAST_HEARD_META = "relay.lastHeardAt";
+    /** {@link #LAST_HEARD_META} is written at most this often (typing frames alone come several times a second). */
+    private static final long LAST_HEARD_WRITE_EVERY_MS = 5_000;
 
     private final ChatCache cache;
     private final FrameSender relay;
@@ -92,6 +94,11 @@ public final class ConversationService {
     private List<Frame.AgentInfo> roster;
     /** The relay's quick replies ({@code quickReplies} frames); read from the UI thread. */
     private volatile List<Frame.QuickReply> relayQuickReplies = List.of();
+    /** When a frame last came from the relay, epoch ms; -1 until read from the cache. Core thread only. */
+    private long lastHeard = -1;
+    private long lastHeardWritten;
+    /** The relay's clock minus this machine's, from the last welcome, ms (recall windows are the relay's). */
+    private volatile long relayClockOffsetMs;
     private Uploader uploader; // null: files cannot be sent (tests of text only)
     private Executor uploads;
     private Path outgoing;
@@ -231,6 +238,11 @@ public final class ConversationService {
 
     private static int rank(String status) {
         return "online".equals(status) ? 0 : "away".equals(status) ? 1 : 2;
+    }
+
+    /** Now on the relay's clock (this machine's clock corrected by the last welcome's {@code serverTime}); any thread. */
+    public long relayNow() {
+        return System.currentTimeMillis() + relayClockOffsetMs;
     }
 
     /** The relay's quick replies (personal and shared), latest {@code quickReplies} frame; any thread. */
@@ -452,8 +464,16 @@ public final class ConversationService {
     public void onFrames(List<Frame> frames) {
         Batch batch = new Batch();
         cache.inTransaction(() -> {
-            batch.heardBefore = cache.meta(LAST_HEARD_META).map(Long::parseLong).orElse(0L);
-            cache.setMeta(LAST_HEARD_META, String.valueOf(System.currentTimeMillis()));
+            long now = System.currentTimeMillis();
+            if (lastHeard < 0) {
+                lastHeard = cache.meta(LAST_HEARD_META).map(Long::parseLong).orElse(0L);
+            }
+            batch.heardBefore = lastHeard;
+            lastHeard = now;
+            if (now - lastHeardWritten >= LAST_HEARD_WRITE_EVERY_MS) {
+                cache.setMeta(LAST_HEARD_META, String.valueOf(now));
+                lastHeardWritten = now;
+            }
             for (Frame f : frames) {
                 try {
                     handle(f, batch);
@@ -532,6 +552,9 @@ public final class ConversationService {
     }
 
     private void welcome(Frame.Welcome w, Batch batch) {
+        if (w.serverTime() > 0) {
+            relayClockOffsetMs = w.serverTime() - System.currentTimeMillis();
+        }
         Set<String> live = new HashSet<>();
         List<Frame.ConvInfo> listed = w.conversations() == null ? List.of() : w.conversations();
         for (Frame.ConvInfo c : listed) {
@@ -586,7 +609,7 @@ public final class ConversationService {
         if (lastHeard == 0) {
             return;
         }
-        long since = lastHeard - RECALL_WINDOW_MS - RECALL_CATCH_UP_SLACK_MS;
+        long since = lastHeard + relayClockOffsetMs - RECALL_WINDOW_MS - RECALL_CATCH_UP_SLACK_MS; // relay's clock
         for (String conv : live) {
             long from = cache.lowestRecallableSeq(conv, since);
             if (from > 0 && relay.send(new Frame.Sync(conv, null, from - 1, Limits.MAX_SYNC_LIMIT))) {
