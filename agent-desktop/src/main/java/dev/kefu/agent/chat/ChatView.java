@@ -446,7 +446,10 @@ public final class ChatView {
         bubble.getChildren().add(meta);
         bubble.setMaxWidth(BUBBLE_MAX_WIDTH);
         bubble.setOnContextMenuRequested(e -> {
-            contextMenu(m).show(bubble, e.getScreenX(), e.getScreenY());
+            javafx.scene.control.ContextMenu menu = contextMenu(m);
+            if (!menu.getItems().isEmpty()) {
+                menu.show(bubble, e.getScreenX(), e.getScreenY());
+            }
             e.consume();
         });
         HBox row = new HBox(bubble);

@@ -512,6 +512,7 @@ public final class ConversationService {
             }
             batch.outboxChanged = true;
         } else if (frame instanceof Frame.Note n) {
+            batch.touch(n.conv());
             cache.storeNote(n, me.id()).ifPresent(stored -> {
                 batch.message(stored);
                 if (me.id().equals(stored.fromId())) {
