@@ -91,7 +91,7 @@ public final class AgentSession implements AutoCloseable {
             }
         }, new Backoff());
         Frame.Party me = new Frame.Party(Role.AGENT, account.agentId(), account.agentName());
-        this.conversations = new ConversationService(cache, connection, core, me);
+        this.conversations = new ConversationService(cache, connection, core, me, account.admin());
         this.visitors = new VisitorService(cache, core);
         this.alerts = new AlertService(preferences, sound, sink, System::currentTimeMillis);
         conversations.addListener(alerts);

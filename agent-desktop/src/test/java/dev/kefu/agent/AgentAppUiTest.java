@@ -327,7 +327,101 @@ class AgentAppUiTest {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
+    void noteToggle_writesAnInternalNote_inItsOwnColour_thatTheVisitorNeverGets() throws Exception {
+        robot.clickOn("#navConversations");
+        openConversationOf("Li Lei 李雷");
+        robot.clickOn("#noteToggle");
+        waitUntil(() -> robot.lookup(".composer-note").tryQuery().isPresent() && "Add note".equals(textOf("#send")));
+        robot.clickOn("#input").write("VIP customer: offer free shipping");
+        robot.type(KeyCode.ENTER);
+
+        waitUntil(() -> robot.lookup(".bubble-note .bubble-text").queryAll().stream()
+                .anyMatch(n -> "VIP customer: offer free shipping".equals(((Label) n).getText())));
+        waitUntil(() -> app.mainViewModel().chat().messages().stream()
+                .anyMatch(m -> m.isNote() && m.nseq() == 1 && m.state() == dev.kefu.agent.cache.MessageState.SENT));
+        assertThat(robot.lookup(".bubble-note .note-label").queryAs(Label.class).getText())
+                .isEqualTo("Internal note · Alice 小爱");
+        Screenshots.save(app.stage().getScene(), "chat-note.png");
+
+        robot.clickOn("#noteToggle");
+        waitUntil(() -> "Send".equals(textOf("#send")) && robot.lookup(".composer-note").tryQuery().isEmpty());
+        robot.clickOn("#input").write("Free shipping for you!");
+        robot.type(KeyCode.ENTER);
+        visitor.next(f -> "Free shipping for you!".equals(f.path("body").asText()), "the reply after the note");
+        assertThat(visitor.received()).noneMatch(f -> "note".equals(f.path("type").asText())
+                || f.toString().contains("VIP customer"));
+    }
+
+    @Test
+    @Order(11)
+    void recall_fromTheBubblesContextMenu_showsRecalled_andTellsTheVisitor() throws Exception {
+        var chat = app.mainViewModel().chat();
+        waitUntil(() -> chat.messages().stream().anyMatch(m -> "Free shipping for you!".equals(m.body())
+                && m.state() == dev.kefu.agent.cache.MessageState.SENT));
+        long seq = chat.messages().stream().filter(m -> "Free shipping for you!".equals(m.body())).findFirst()
+                .orElseThrow().seq();
+        Node bubble = robot.lookup(".bubble-agent").match(n -> ((javafx.scene.Parent) n).getChildrenUnmodifiable().stream()
+                .anyMatch(c -> c instanceof Label l && "Free shipping for you!".equals(l.getText()))).query();
+        robot.rightClickOn(bubble);
+        waitUntil(() -> robot.lookup("Recall").tryQuery().isPresent());
+        Screenshots.saveScreen(robot, "chat-recall-menu.png");
+        robot.clickOn("Recall");
+
+        JsonNode recalled = visitor.next("recalled");
+        assertThat(recalled.path("seq").asLong()).isEqualTo(seq);
+        waitUntil(() -> robot.lookup(".recalled-text").queryAll().stream()
+                .anyMatch(n -> "You recalled a message".equals(((Label) n).getText())));
+        // alice is an admin: the relay keeps the original for her, and so does the app
+        waitUntil(() -> robot.lookup(".recalled-original").queryAll().stream()
+                .anyMatch(n -> "Original: Free shipping for you!".equals(((Label) n).getText())));
+
+        // A visitor's message offers no Recall, only Copy.
+        java.util.List<Node> visitorBubbles = new java.util.ArrayList<>(robot.lookup(".bubble-visitor").queryAll());
+        robot.rightClickOn(visitorBubbles.get(visitorBubbles.size() - 1));
+        waitUntil(() -> robot.lookup("Copy").tryQuery().isPresent());
+        assertThat(robot.lookup("Recall").tryQuery()).isEmpty();
+        robot.type(KeyCode.ESCAPE);
+        Screenshots.save(app.stage().getScene(), "chat-recalled.png");
+
+        // The relay has the last word: asked to recall someone else's message, its refusal is shown with its reason.
+        dev.kefu.agent.cache.ChatMessage visitors = chat.messages().stream().filter(m -> m.fromVisitor()).findFirst()
+                .orElseThrow();
+        WaitForAsyncUtils.asyncFx(() -> chat.recall(visitors)).get();
+        waitUntil(() -> textOf("#chatNotice").equals(
+                "Not recalled: only your own messages, within 2 minutes of sending. (only its sender may recall a message)"));
+        Screenshots.save(app.stage().getScene(), "chat-recall-refused.png");
+    }
+
+    @Test
+    @Order(12)
+    void visitorsRating_showsUnderTheConversation_andInTheSidePanel() throws Exception {
+        openConversationOf("王芳");
+        robot.clickOn("#accept");
+        waitUntil(() -> "With you".equals(textOf("#chatStatus")));
+        robot.clickOn("#input").write("包邮的，放心。");
+        robot.type(KeyCode.ENTER);
+        second.next(f -> "包邮的，放心。".equals(f.path("body").asText()), "the reply");
+        robot.clickOn("#closeConversation");
+        JsonNode closed = second.next(f -> "conv".equals(f.path("type").asText())
+                && "closed".equals(f.path("conv").path("status").asText()), "the conversation closed");
+        waitUntil(() -> "Closed".equals(textOf("#chatStatus")));
+
+        second.send(new dev.kefu.protocol.Frame.Rate(closed.path("conv").path("id").asText(), 4, "服务很好 great service"));
+
+        waitUntil(() -> robot.lookup("#ratingLine").query().isVisible()
+                && textOf("#ratingLine").startsWith("The visitor rated this conversation 4/5")
+                && "★★★★☆".equals(textOf("#ratingStars")));
+        assertThat(textOf("#ratingLine")).endsWith("“服务很好 great service”");
+        waitUntil(() -> "★★★★☆  4/5".equals(textOf("#panelRating")));
+        assertThat(textOf("#panelRatingComment")).isEqualTo("“服务很好 great service”");
+        Screenshots.save(app.stage().getScene(), "chat-rating.png");
+
+        openConversationOf("Li Lei 李雷"); // the next steps write to Li Lei
+    }
+
+    @Test
+    @Order(20)
     void relayGone_stateShowsIt_andTheReplyWaitsInTheOutbox() throws Exception {
         relay.close();
         relayStopped = true;
@@ -343,7 +437,7 @@ class AgentAppUiTest {
     }
 
     @Test
-    @Order(9)
+    @Order(21)
     void settings_switchToChinese_rebuildsTheScreensInChinese() throws Exception {
         robot.clickOn("#menu");
         robot.clickOn("Settings...");
@@ -358,7 +452,31 @@ class AgentAppUiTest {
         Screenshots.save(app.stage().getScene(), "main-window-zh-offline.png");
     }
 
+    @Test
+    @Order(22)
+    void inChinese_notesRecallsAndRatingsSpeakChinese() throws Exception {
+        waitUntil(() -> robot.lookup(".note-label").queryAll().stream()
+                .anyMatch(n -> "内部备注 · Alice 小爱".equals(((Label) n).getText())));
+        waitUntil(() -> robot.lookup(".recalled-text").queryAll().stream()
+                .anyMatch(n -> "你撤回了一条消息".equals(((Label) n).getText())));
+        assertThat(textOf("#noteToggle")).isEqualTo("备注");
+        robot.clickOn("#noteToggle");
+        waitUntil(() -> "添加备注".equals(textOf("#send")));
+        Screenshots.save(app.stage().getScene(), "chat-note-zh.png");
+        robot.clickOn("#noteToggle");
+        waitUntil(() -> "发送".equals(textOf("#send")));
+    }
+
     // ---- helpers ----
+
+    private void openConversationOf(String visitorName) throws Exception {
+        robot.clickOn("#tabAll");
+        waitUntil(() -> robot.lookup(".conversation-cell .conv-name")
+                .match(n -> visitorName.equals(((Label) n).getText())).tryQuery().isPresent());
+        robot.clickOn(robot.lookup(".conversation-cell .conv-name").match(n -> visitorName.equals(((Label) n).getText()))
+                .queryAs(Node.class));
+        waitUntil(() -> visitorName.equals(textOf("#chatTitle")));
+    }
 
     private java.util.List<Conversation> waitingItems() {
         ListView<Conversation> list = robot.lookup("#conversations").queryListView();

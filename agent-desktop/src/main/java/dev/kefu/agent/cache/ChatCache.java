@@ -32,11 +32,17 @@ import java.util.function.Supplier;
  * {@code msg} carrying the same cid, whichever comes first) gives it its seq and empties the outbox
  * row in the same transaction.
  *
+ * <p>Internal notes live in their own table, numbered by the relay's {@code nseq} and placed after
+ * message {@code after_seq}; an own note goes through the same outbox. A recall marks its message
+ * ({@code recalled_at}) and, for agents who are not admins, forgets its text. A visitor's rating is
+ * kept with its conversation.
+ *
  * <p>Thread-safe (every method synchronised on the cache); all methods block on disk, so callers
  * keep them off the UI thread.
  */
 public final class ChatCache implements AutoCloseable {
-    private static final List<String> MIGRATIONS = List.of("""
+    /** The schema in steps: {@code MIGRATIONS.get(i)} takes a cache file from version i to i+1. */
+    static final List<String> MIGRATIONS = List.of("""
             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE conversations (
               id TEXT PRIMARY KEY,
@@ -103,6 +109,36 @@ public final class ChatCache implements AutoCloseable {
             ALTER TABLE messages ADD COLUMN file_mime TEXT;
             ALTER TABLE messages ADD COLUMN file_size INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE outbox ADD COLUMN upload_path TEXT
+            """, """
+            ALTER TABLE messages ADD COLUMN recalled_at INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE conversations ADD COLUMN rating INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE conversations ADD COLUMN rating_comment TEXT;
+            CREATE TABLE notes (
+              id INTEGER PRIMARY KEY AUTOINCREMENT,
+              conv TEXT NOT NULL,
+              nseq INTEGER,
+              cid TEXT,
+              author_id TEXT,
+              author_name TEXT,
+              body TEXT NOT NULL,
+              after_seq INTEGER NOT NULL DEFAULT 0,
+              ts INTEGER NOT NULL,
+              state TEXT NOT NULL,
+              error TEXT);
+            CREATE UNIQUE INDEX notes_conv_nseq ON notes(conv, nseq);
+            CREATE INDEX notes_cid ON notes(cid);
+            CREATE TABLE outbox_v3 (
+              cid TEXT PRIMARY KEY,
+              message_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+              note_id INTEGER REFERENCES notes(id) ON DELETE CASCADE,
+              frame TEXT NOT NULL,
+              created_at INTEGER NOT NULL,
+              upload_path TEXT,
+              CHECK ((message_id IS NULL) <> (note_id IS NULL)));
+            INSERT INTO outbox_v3(cid, message_id, frame, created_at, upload_path)
+              SELECT cid, message_id, frame, created_at, upload_path FROM outbox ORDER BY rowid;
+            DROP TABLE outbox;
+            ALTER TABLE outbox_v3 RENAME TO outbox
             """);
 
     private static final String PENDING = "pending";
@@ -110,10 +146,12 @@ public final class ChatCache implements AutoCloseable {
     private static final String FAILED = "failed";
     private static final String MESSAGE_COLUMNS = "m.id, m.conv, m.seq, m.cid, m.from_role, m.from_id, m.from_name, "
             + "m.kind, m.body, m.file_name, m.ts, m.state, m.error, coalesce(c.peer_read_seq, 0), m.file_key, m.file_mime, "
-            + "m.file_size";
+            + "m.file_size, m.recalled_at";
+    private static final String NOTE_COLUMNS = "n.id, n.conv, n.nseq, n.cid, n.author_id, n.author_name, n.body, "
+            + "n.after_seq, n.ts, n.state, n.error";
     private static final String CONVERSATION_COLUMNS = "id, site, status, visitor_id, visitor_name, agent_id, "
             + "agent_name, last_seq, created_at, held_seq, my_read_seq, peer_read_seq, unread, last_body, "
-            + "last_from_role, last_ts";
+            + "last_from_role, last_ts, rating, rating_comment";
 
     private final Sql sql;
 
@@ -166,8 +204,9 @@ public final class ChatCache implements AutoCloseable {
     public synchronized Conversation upsertConversation(Frame.ConvInfo c) {
         return sql.transaction(() -> {
             sql.update("""
-                    INSERT INTO conversations(id, site, status, visitor_id, visitor_name, agent_id, agent_name, last_seq, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO conversations(id, site, status, visitor_id, visitor_name, agent_id, agent_name, last_seq, created_at,
+                                              rating, rating_comment)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET
                       site = coalesce(excluded.site, site),
                       status = excluded.status,
@@ -178,9 +217,11 @@ public final class ChatCache implements AutoCloseable {
                                         WHEN agent_id = excluded.agent_id THEN agent_name END,
                       agent_id = excluded.agent_id,
                       last_seq = max(last_seq, excluded.last_seq),
-                      created_at = CASE WHEN excluded.created_at > 0 THEN excluded.created_at ELSE created_at END
+                      created_at = CASE WHEN excluded.created_at > 0 THEN excluded.created_at ELSE created_at END,
+                      rating_comment = CASE WHEN excluded.rating > 0 THEN excluded.rating_comment ELSE rating_comment END,
+                      rating = CASE WHEN excluded.rating > 0 THEN excluded.rating ELSE rating END
                     """, c.id(), c.site(), c.status(), c.visitor(), c.visitorName(), c.agent(), c.agentName(),
-                    c.lastSeq(), c.createdAt());
+                    c.lastSeq(), c.createdAt(), c.rating() == null ? 0 : c.rating(), c.ratingComment());
             if (c.agent() != null) {
                 rememberAgent(c.agent(), c.agentName());
             }
@@ -258,24 +299,27 @@ public final class ChatCache implements AutoCloseable {
             String fileMime = m.file() == null ? null : m.file().mime();
             long fileSize = m.file() == null || m.file().size() == null ? 0 : m.file().size();
             String kind = m.kind() == null ? MessageKind.TEXT : m.kind();
+            boolean recalled = Boolean.TRUE.equals(m.recalled());
             Optional<Long> own = Role.AGENT.equals(from.role()) && from.id() != null && from.id().equals(myAgentId)
                     ? pendingId(m.cid()) : Optional.empty();
             long id;
             if (own.isPresent()) {
                 id = own.get();
-                sql.update("UPDATE messages SET conv = ?, seq = ?, ts = ?, state = ?, error = NULL WHERE id = ?",
-                        m.conv(), m.seq(), m.ts(), STORED, id);
+                sql.update("UPDATE messages SET conv = ?, seq = ?, ts = ?, state = ?, error = NULL, recalled_at = ? "
+                        + "WHERE id = ?", m.conv(), m.seq(), m.ts(), STORED, recalled ? Math.max(1, m.ts()) : 0, id);
                 if (fileKey != null) {
                     sql.update("UPDATE messages SET file_key = ? WHERE id = ?", fileKey, id);
                 }
                 sql.update("DELETE FROM outbox WHERE cid = ?", m.cid());
             } else {
                 id = sql.insert("INSERT INTO messages(conv, seq, cid, from_role, from_id, from_name, kind, body, file_name, "
-                                + "ts, state, file_key, file_mime, file_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                + "ts, state, file_key, file_mime, file_size, recalled_at) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         m.conv(), m.seq(), m.cid(), from.role(), from.id(), from.name(), kind, m.body(), fileName, m.ts(),
-                        STORED, fileKey, fileMime, fileSize);
+                        STORED, fileKey, fileMime, fileSize, recalled ? Math.max(1, m.ts()) : 0);
             }
-            stored(m.conv(), m.seq(), preview(kind, m.body(), fileName), from.role(), m.ts());
+            stored(m.conv(), m.seq(), recalled ? Conversation.RECALLED_PREVIEW : preview(kind, m.body(), fileName),
+                    from.role(), m.ts());
             if (Role.VISITOR.equals(from.role()) && from.name() != null) {
                 sql.update("UPDATE conversations SET visitor_name = ? WHERE id = ? AND visitor_name IS NULL",
                         from.name(), m.conv());
@@ -360,10 +404,127 @@ public final class ChatCache implements AutoCloseable {
     public synchronized Optional<ChatMessage> fail(String cid, String code) {
         return sql.transaction(() -> {
             Optional<Long> pending = pendingId(cid);
+            Optional<Long> note = pending.isEmpty() ? pendingNoteId(cid) : Optional.empty();
             sql.update("DELETE FROM outbox WHERE cid = ?", cid);
             pending.ifPresent(id -> sql.update("UPDATE messages SET state = ?, error = ? WHERE id = ?", FAILED, code, id));
-            return pending.flatMap(this::message);
+            note.ifPresent(id -> sql.update("UPDATE notes SET state = ?, error = ? WHERE id = ?", FAILED, code, id));
+            return pending.isPresent() ? pending.flatMap(this::message) : note.flatMap(this::note);
         });
+    }
+
+    // ---- recalls ----
+
+    /**
+     * Message {@code seq} was recalled by its sender at {@code recalledAt} (epoch ms). Unless
+     * {@code keepOriginal} (admins, whom the relay still shows the original), its text and file
+     * are forgotten. Returns the message as it now is; empty when not cached or already recalled.
+     */
+    public synchronized Optional<ChatMessage> markRecalled(String conv, long seq, long recalledAt, boolean keepOriginal) {
+        return sql.transaction(() -> {
+            Optional<Long> id = sql.queryOne("SELECT id FROM messages WHERE conv = ? AND seq = ? AND recalled_at = 0",
+                    rs -> rs.getLong(1), conv, seq);
+            if (id.isEmpty()) {
+                return Optional.empty();
+            }
+            long at = recalledAt > 0 ? recalledAt : System.currentTimeMillis();
+            if (keepOriginal) {
+                sql.update("UPDATE messages SET recalled_at = ? WHERE id = ?", at, id.get());
+            } else {
+                sql.update("UPDATE messages SET recalled_at = ?, body = NULL, file_key = NULL, file_name = NULL, "
+                        + "file_mime = NULL, file_size = 0 WHERE id = ?", at, id.get());
+            }
+            sql.update("UPDATE conversations SET last_body = ? WHERE id = ? AND last_seq = ?",
+                    Conversation.RECALLED_PREVIEW, conv, seq);
+            return message(id.get());
+        });
+    }
+
+    // ---- internal notes ----
+
+    /**
+     * Writes an own note before it is sent: a pending note (shown at once, after the newest message
+     * cached) and the outbox row holding {@code frameJson}, resent as is until acked.
+     */
+    public synchronized ChatMessage addPendingNote(String conv, String cid, Frame.Party me, String body, String frameJson) {
+        return sql.transaction(() -> {
+            long now = System.currentTimeMillis();
+            long after = sql.queryLong("SELECT last_seq FROM conversations WHERE id = ?", conv);
+            long id = sql.insert("INSERT INTO notes(conv, nseq, cid, author_id, author_name, body, after_seq, ts, state) "
+                    + "VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?)", conv, cid, me.id(), me.name(), body, after, now, PENDING);
+            sql.update("INSERT INTO outbox(cid, note_id, frame, created_at) VALUES (?, ?, ?, ?)", cid, id, frameJson, now);
+            return note(id).orElseThrow();
+        });
+    }
+
+    /**
+     * Stores a note from the relay (live, replayed after hello, or in a {@code msgs} page). An own
+     * pending note with the same cid is confirmed instead of stored twice. Returns the note when it
+     * is new or moved ({@code afterSeq} corrected); empty when the cache already holds it as is.
+     */
+    public synchronized Optional<ChatMessage> storeNote(Frame.Note n, String myAgentId) {
+        return sql.transaction(() -> {
+            ensureConversation(n.conv());
+            Optional<long[]> held = sql.queryOne("SELECT id, after_seq FROM notes WHERE conv = ? AND nseq = ?",
+                    rs -> new long[]{rs.getLong(1), rs.getLong(2)}, n.conv(), n.nseq());
+            if (held.isPresent()) {
+                if (held.get()[1] == n.afterSeq()) {
+                    return Optional.empty();
+                }
+                sql.update("UPDATE notes SET after_seq = ? WHERE id = ?", n.afterSeq(), held.get()[0]);
+                return note(held.get()[0]);
+            }
+            Frame.Party from = n.from() == null ? new Frame.Party(Role.AGENT, null, null) : n.from();
+            Optional<Long> own = from.id() != null && from.id().equals(myAgentId) ? pendingNoteId(n.cid()) : Optional.empty();
+            long id;
+            if (own.isPresent()) {
+                id = own.get();
+                sql.update("UPDATE notes SET nseq = ?, after_seq = ?, ts = ?, state = ?, error = NULL WHERE id = ?",
+                        n.nseq(), n.afterSeq(), n.ts(), STORED, id);
+                sql.update("DELETE FROM outbox WHERE cid = ?", n.cid());
+            } else {
+                id = sql.insert("INSERT INTO notes(conv, nseq, cid, author_id, author_name, body, after_seq, ts, state) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", n.conv(), n.nseq(), n.cid(), from.id(), from.name(),
+                        n.body(), n.afterSeq(), n.ts(), STORED);
+            }
+            if (from.id() != null) {
+                rememberAgent(from.id(), from.name());
+            }
+            return note(id);
+        });
+    }
+
+    /** The relay acked note {@code cid} as number {@code nseq}. Empty when already confirmed. */
+    public synchronized Optional<ChatMessage> confirmNote(String cid, String conv, long nseq, long ts) {
+        return sql.transaction(() -> {
+            Optional<Long> pending = pendingNoteId(cid);
+            sql.update("DELETE FROM outbox WHERE cid = ?", cid);
+            if (pending.isEmpty()) {
+                return Optional.empty();
+            }
+            if (sql.queryLong("SELECT count(*) FROM notes WHERE conv = ? AND nseq = ?", conv, nseq) > 0) {
+                sql.update("DELETE FROM notes WHERE id = ?", pending.get());
+                return Optional.empty();
+            }
+            sql.update("UPDATE notes SET conv = ?, nseq = ?, ts = ?, state = ?, error = NULL WHERE id = ?",
+                    conv, nseq, ts, STORED, pending.get());
+            return note(pending.get());
+        });
+    }
+
+    /** Every note of a conversation: stored ones by number, then pending and failed ones. */
+    public synchronized List<ChatMessage> notes(String conv) {
+        return notesBetween(conv, 0, Long.MAX_VALUE, true);
+    }
+
+    private List<ChatMessage> notesBetween(String conv, long fromAfterSeq, long toAfterSeq, boolean withPending) {
+        List<ChatMessage> out = new ArrayList<>(sql.query("SELECT " + NOTE_COLUMNS + " FROM notes n WHERE n.conv = ? "
+                + "AND n.nseq IS NOT NULL AND n.after_seq BETWEEN ? AND ? ORDER BY n.nseq", ChatCache::noteRow, conv,
+                fromAfterSeq, toAfterSeq));
+        if (withPending) {
+            out.addAll(sql.query("SELECT " + NOTE_COLUMNS + " FROM notes n WHERE n.conv = ? AND n.nseq IS NULL "
+                    + "ORDER BY n.id", ChatCache::noteRow, conv));
+        }
+        return out;
     }
 
     /** Frames waiting for their ack, oldest first. */
@@ -376,24 +537,41 @@ public final class ChatCache implements AutoCloseable {
         return (int) sql.queryLong("SELECT count(*) FROM outbox");
     }
 
-    /** The newest {@code limit} stored messages of a conversation, oldest first, then its pending and failed ones. */
+    /**
+     * The newest {@code limit} stored messages of a conversation, oldest first, then its pending and
+     * failed ones, then the notes placed among them (stored, pending and failed).
+     */
     public synchronized List<ChatMessage> latestMessages(String conv, int limit) {
         List<ChatMessage> stored = new ArrayList<>(sql.query("SELECT " + MESSAGE_COLUMNS
                 + " FROM messages m LEFT JOIN conversations c ON c.id = m.conv WHERE m.conv = ? AND m.seq IS NOT NULL "
                 + "ORDER BY m.seq DESC LIMIT ?", ChatCache::messageRow, conv, limit));
         Collections.reverse(stored);
+        // the notes placed among these messages (all of them when the page starts at the beginning)
+        long lowest = stored.isEmpty() ? 0 : stored.get(0).seq();
+        List<ChatMessage> notes = notesBetween(conv, lowest <= 1 ? 0 : lowest, Long.MAX_VALUE, true);
         stored.addAll(sql.query("SELECT " + MESSAGE_COLUMNS + " FROM messages m LEFT JOIN conversations c ON c.id = m.conv "
                 + "WHERE m.conv = ? AND m.seq IS NULL ORDER BY m.id", ChatCache::messageRow, conv));
+        stored.addAll(notes);
         return stored;
     }
 
-    /** Up to {@code limit} stored messages just below {@code beforeSeq}, oldest first. */
+    /** Up to {@code limit} stored messages just below {@code beforeSeq}, oldest first, then the notes among them. */
     public synchronized List<ChatMessage> messagesBefore(String conv, long beforeSeq, int limit) {
         List<ChatMessage> out = new ArrayList<>(sql.query("SELECT " + MESSAGE_COLUMNS
                 + " FROM messages m LEFT JOIN conversations c ON c.id = m.conv WHERE m.conv = ? AND m.seq < ? "
                 + "ORDER BY m.seq DESC LIMIT ?", ChatCache::messageRow, conv, beforeSeq, limit));
         Collections.reverse(out);
+        if (!out.isEmpty()) {
+            long lowest = out.get(0).seq();
+            out.addAll(notesBetween(conv, lowest <= 1 ? 0 : lowest, beforeSeq - 1, false));
+        }
         return out;
+    }
+
+    /** The lowest seq of {@code conv}'s messages sent at or after {@code sinceTs} and not recalled; 0 when none. */
+    public synchronized long lowestRecallableSeq(String conv, long sinceTs) {
+        return sql.queryLong("SELECT coalesce(min(seq), 0) FROM messages WHERE conv = ? AND seq IS NOT NULL "
+                + "AND recalled_at = 0 AND ts >= ?", conv, sinceTs);
     }
 
     /** The lowest seq cached for {@code conv}, 0 when none. */
@@ -410,7 +588,7 @@ public final class ChatCache implements AutoCloseable {
         String pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
         return sql.query("SELECT m.conv, coalesce(c.visitor_name, c.visitor_id, m.conv), m.seq, m.from_role, m.body, m.ts "
                 + "FROM messages m JOIN conversations c ON c.id = m.conv "
-                + "WHERE m.seq IS NOT NULL AND m.body LIKE ? ESCAPE '\\' ORDER BY m.ts DESC LIMIT ?",
+                + "WHERE m.seq IS NOT NULL AND m.recalled_at = 0 AND m.body LIKE ? ESCAPE '\\' ORDER BY m.ts DESC LIMIT ?",
                 rs -> new SearchHit(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5),
                         rs.getLong(6)), pattern, limit);
     }
@@ -510,6 +688,18 @@ public final class ChatCache implements AutoCloseable {
                 rs -> rs.getLong(1), cid, Role.AGENT, PENDING);
     }
 
+    private Optional<Long> pendingNoteId(String cid) {
+        if (cid == null) {
+            return Optional.empty();
+        }
+        return sql.queryOne("SELECT id FROM notes WHERE cid = ? AND nseq IS NULL AND state = ?",
+                rs -> rs.getLong(1), cid, PENDING);
+    }
+
+    private Optional<ChatMessage> note(long id) {
+        return sql.queryOne("SELECT " + NOTE_COLUMNS + " FROM notes n WHERE n.id = ?", ChatCache::noteRow, id);
+    }
+
     private Optional<ChatMessage> message(long id) {
         return sql.queryOne("SELECT " + MESSAGE_COLUMNS + " FROM messages m LEFT JOIN conversations c ON c.id = m.conv "
                 + "WHERE m.id = ?", ChatCache::messageRow, id);
@@ -546,7 +736,8 @@ public final class ChatCache implements AutoCloseable {
     private static Conversation conversationRow(ResultSet rs) throws SQLException {
         return new Conversation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11),
-                rs.getLong(12), rs.getInt(13), rs.getString(14), rs.getString(15), rs.getLong(16));
+                rs.getLong(12), rs.getInt(13), rs.getString(14), rs.getString(15), rs.getLong(16), rs.getInt(17),
+                rs.getString(18));
     }
 
     private static ChatMessage messageRow(ResultSet rs) throws SQLException {
@@ -561,7 +752,19 @@ public final class ChatCache implements AutoCloseable {
         };
         return new ChatMessage(rs.getLong(1), rs.getString(2), seq, rs.getString(4), role, rs.getString(6),
                 rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10), rs.getLong(11), shown,
-                rs.getString(13), rs.getString(15), rs.getString(16), rs.getLong(17));
+                rs.getString(13), rs.getString(15), rs.getString(16), rs.getLong(17), rs.getLong(18) > 0, 0, 0);
+    }
+
+    private static ChatMessage noteRow(ResultSet rs) throws SQLException {
+        String state = rs.getString(10);
+        MessageState shown = switch (state) {
+            case PENDING -> MessageState.PENDING;
+            case FAILED -> MessageState.FAILED;
+            default -> MessageState.SENT;
+        };
+        return new ChatMessage(rs.getLong(1), rs.getString(2), 0, rs.getString(4), Role.AGENT, rs.getString(5),
+                rs.getString(6), MessageKind.NOTE, rs.getString(7), null, rs.getLong(9), shown, rs.getString(11),
+                null, null, 0, false, rs.getLong(3), rs.getLong(8));
     }
 
     private static String json(Map<String, Object> attrs) {

@@ -15,11 +15,28 @@ import dev.kefu.protocol.ConvStatus;
  * @param unread      visitor messages above {@code myReadSeq}
  * @param lastBody    preview of the newest message; null when there is none
  * @param lastTs      epoch ms of the newest message, 0 when there is none
+ * @param rating      the visitor's rating, 1 to 5 stars; 0 when not rated (visitors rate once, after close)
+ * @param ratingComment what the visitor wrote with the rating; null when nothing
  */
 public record Conversation(String id, String site, String status, String visitorId, String visitorName,
                            String agentId, String agentName, long lastSeq, long createdAt, long heldSeq,
                            long myReadSeq, long peerReadSeq, int unread, String lastBody, String lastFromRole,
-                           long lastTs) {
+                           long lastTs, int rating, String ratingComment) {
+    /** {@link #lastBody()} when the newest message was recalled (the list shows it in the agent's language). */
+    public static final String RECALLED_PREVIEW = "[recalled]";
+
+    /** Not rated. */
+    public Conversation(String id, String site, String status, String visitorId, String visitorName,
+                        String agentId, String agentName, long lastSeq, long createdAt, long heldSeq,
+                        long myReadSeq, long peerReadSeq, int unread, String lastBody, String lastFromRole,
+                        long lastTs) {
+        this(id, site, status, visitorId, visitorName, agentId, agentName, lastSeq, createdAt, heldSeq, myReadSeq,
+                peerReadSeq, unread, lastBody, lastFromRole, lastTs, 0, null);
+    }
+
+    public boolean isRated() {
+        return rating > 0;
+    }
 
     public boolean isWaiting() {
         return ConvStatus.WAITING.equals(status);

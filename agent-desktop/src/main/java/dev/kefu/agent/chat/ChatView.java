@@ -66,6 +66,9 @@ public final class ChatView {
     private final TextArea input = new TextArea();
     private final ListView<String> quickList = new ListView<>();
     private PopOver emojiPopOver;
+    /** The messages are scrolled to the newest one and should stay so as bubbles grow. */
+    private boolean followBottom = true;
+    private double knownContentHeight;
 
     public ChatView(ChatViewModel vm, I18n i18n, UiClock clock) {
         this.vm = vm;
@@ -103,11 +106,11 @@ public final class ChatView {
     /** Pastes what the clipboard holds: an image is sent as PNG, files are attached; false if neither. */
     boolean paste() {
         javafx.scene.input.Clipboard cb = javafx.scene.input.Clipboard.getSystemClipboard();
-        if (cb.hasFiles()) {
+        if (cb.hasFiles() && !vm.noteModeProperty().get()) {
             cb.getFiles().forEach(f -> vm.attach(f.toPath()));
             return true;
         }
-        if (cb.hasImage() && !cb.hasString()) {
+        if (cb.hasImage() && !cb.hasString() && !vm.noteModeProperty().get()) {
             vm.attachPng(dev.kefu.agent.ui.FxImages.png(cb.getImage()), "pasted.png");
             return true;
         }
@@ -157,8 +160,14 @@ public final class ChatView {
         notice.getStyleClass().add("error-text");
         notice.textProperty().bind(Bindings.createStringBinding(() -> {
             String code = vm.noticeProperty().get();
-            return code == null || code.isEmpty() ? "" : noticeText(code);
-        }, vm.noticeProperty()));
+            String detail = vm.noticeDetailProperty().get();
+            if (code == null || code.isEmpty()) {
+                return "";
+            }
+            return noticeText(code) + (detail == null || detail.isEmpty() ? "" : " (" + detail + ")");
+        }, vm.noticeProperty(), vm.noticeDetailProperty()));
+        notice.setWrapText(true);
+        notice.setMaxWidth(420);
 
         Button accept = new Button(i18n.t("chat.accept"));
         accept.setId("accept");
@@ -193,6 +202,12 @@ public final class ChatView {
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
         VBox titles = new VBox(2, title, status);
+        // a long notice wraps; the title and the buttons keep their size
+        titles.setMinWidth(Region.USE_PREF_SIZE);
+        for (Button b : List.of(accept, transfer, close)) {
+            b.setMinWidth(Region.USE_PREF_SIZE);
+        }
+        notice.setMinWidth(0);
         HBox header = new HBox(10, titles, spacer, notice, accept, transfer, close);
         header.setAlignment(Pos.CENTER_LEFT);
         header.getStyleClass().add("chat-header");
@@ -290,7 +305,32 @@ public final class ChatView {
         draftRow.visibleProperty().bind(drafting);
         draftRow.managedProperty().bind(drafting);
 
-        VBox content = new VBox(olderRow, messagesBox, draftRow);
+        Label rating = new Label();
+        rating.setId("ratingLine");
+        rating.getStyleClass().add("rating-line");
+        rating.setWrapText(true);
+        rating.setMinHeight(Region.USE_PREF_SIZE);
+        rating.textProperty().bind(Bindings.createStringBinding(() -> ratingText(vm.conversationProperty().get()),
+                vm.conversationProperty()));
+        Label ratingStars = new Label();
+        ratingStars.setId("ratingStars");
+        ratingStars.getStyleClass().add("rating-stars");
+        ratingStars.textProperty().bind(Bindings.createStringBinding(() -> {
+            Conversation c = vm.conversationProperty().get();
+            return c == null ? "" : dev.kefu.agent.ui.RatingText.stars(c.rating());
+        }, vm.conversationProperty()));
+        rating.setGraphic(ratingStars);
+        BooleanBinding rated = Bindings.createBooleanBinding(() -> {
+            Conversation c = vm.conversationProperty().get();
+            return c != null && c.isRated();
+        }, vm.conversationProperty());
+        HBox ratingRow = new HBox(rating);
+        ratingRow.setAlignment(Pos.CENTER);
+        ratingRow.setPadding(new Insets(2, 16, 12, 16));
+        ratingRow.visibleProperty().bind(rated);
+        ratingRow.managedProperty().bind(rated);
+
+        VBox content = new VBox(olderRow, messagesBox, draftRow, ratingRow);
         content.getStyleClass().add("messages-content");
         scroll.setContent(content);
         scroll.setFitToWidth(true);
@@ -309,7 +349,17 @@ public final class ChatView {
             if (prepended && !appended) {
                 keepPositionAfterPrepend();
             } else if (appended) {
+                followBottom = true;
                 scroll.layout();
+                scroll.setVvalue(scroll.getVmax());
+            }
+        });
+        // Bubbles grow after they are added (CSS, thumbnails loading): the scroll pane then keeps its
+        // pixel offset, so a reader at the bottom would lose the newest messages. Follow the bottom
+        // until the reader scrolls away from it (a change of vvalue while the height stays the same).
+        content.heightProperty().addListener((o, was, now) -> {
+            knownContentHeight = now.doubleValue();
+            if (followBottom) {
                 scroll.setVvalue(scroll.getVmax());
             }
         });
@@ -325,12 +375,25 @@ public final class ChatView {
             }
         });
         scroll.vvalueProperty().addListener((o, was, v) -> {
+            if (content.getHeight() == knownContentHeight) {
+                followBottom = v.doubleValue() >= scroll.getVmax() - 0.01;
+            }
             boolean scrollable = content.getHeight() > scroll.getViewportBounds().getHeight();
             if (scrollable && v.doubleValue() <= scroll.getVmin() && was.doubleValue() > v.doubleValue()) {
                 vm.loadOlder();
             }
         });
         return scroll;
+    }
+
+    /** The system line under a rated conversation: stars, score and the visitor's comment. */
+    private String ratingText(Conversation c) {
+        if (c == null || !c.isRated()) {
+            return "";
+        }
+        String line = i18n.t("rating.line", c.rating());
+        return c.ratingComment() == null || c.ratingComment().isBlank() ? line
+                : line + "  " + i18n.t("rating.comment", c.ratingComment());
     }
 
     private void keepPositionAfterPrepend() {
@@ -345,16 +408,24 @@ public final class ChatView {
     }
 
     private Node bubble(ChatMessage m) {
+        if (m.isNote()) {
+            return noteBubble(m);
+        }
         boolean agentSide = !m.fromVisitor();
         VBox bubble = new VBox(3);
         bubble.getStyleClass().addAll("bubble", agentSide ? "bubble-agent" : "bubble-visitor");
+        if (m.recalled()) {
+            bubble.getStyleClass().add("bubble-recalled");
+        }
         if (agentSide && m.fromId() != null && !m.fromId().equals(vm.myId())) {
             Label from = new Label(m.fromName() != null ? m.fromName() : m.fromId());
             from.getStyleClass().add("bubble-from");
             bubble.getChildren().add(from);
         }
         Node body;
-        if (m.hasFile()) {
+        if (m.recalled()) {
+            body = recalledContent(m);
+        } else if (m.hasFile()) {
             body = fileContent(m);
         } else {
             Label text = new Label(m.body() != null && !m.body().isEmpty() ? m.body() : "[" + m.kind() + "]");
@@ -374,9 +445,97 @@ public final class ChatView {
         }
         bubble.getChildren().add(meta);
         bubble.setMaxWidth(BUBBLE_MAX_WIDTH);
+        bubble.setOnContextMenuRequested(e -> {
+            javafx.scene.control.ContextMenu menu = contextMenu(m);
+            if (!menu.getItems().isEmpty()) {
+                menu.show(bubble, e.getScreenX(), e.getScreenY());
+            }
+            e.consume();
+        });
         HBox row = new HBox(bubble);
         row.setAlignment(agentSide ? Pos.CENTER_RIGHT : Pos.CENTER_LEFT);
         row.getStyleClass().add("message-row");
+        row.setUserData(m);
+        return row;
+    }
+
+    /** "Message recalled", and for an admin the original under it (the relay keeps it for admins). */
+    private Node recalledContent(ChatMessage m) {
+        boolean mine = m.fromId() != null && m.fromId().equals(vm.myId());
+        Label marker = new Label(mine ? i18n.t("chat.recalledByYou") : i18n.t("chat.recalled"));
+        marker.getStyleClass().add("recalled-text");
+        marker.setWrapText(true);
+        marker.setMinHeight(Region.USE_PREF_SIZE);
+        String original = m.body() != null && !m.body().isEmpty() ? m.body() : m.fileName();
+        if (original == null) {
+            return marker;
+        }
+        Label was = new Label(i18n.t("chat.recalledOriginal", original));
+        was.getStyleClass().add("recalled-original");
+        was.setWrapText(true);
+        was.setMinHeight(Region.USE_PREF_SIZE);
+        return new VBox(2, marker, was);
+    }
+
+    /** Copy for text; Recall for own messages, greyed out once the two minutes have passed or when offline. */
+    private javafx.scene.control.ContextMenu contextMenu(ChatMessage m) {
+        javafx.scene.control.ContextMenu menu = new javafx.scene.control.ContextMenu();
+        menu.setId("bubbleMenu");
+        if (m.body() != null && !m.body().isEmpty() && !m.recalled()) {
+            javafx.scene.control.MenuItem copy = new javafx.scene.control.MenuItem(i18n.t("chat.copy"));
+            copy.setId("copyItem");
+            copy.setOnAction(e -> {
+                javafx.scene.input.ClipboardContent content = new javafx.scene.input.ClipboardContent();
+                content.putString(m.body());
+                javafx.scene.input.Clipboard.getSystemClipboard().setContent(content);
+            });
+            menu.getItems().add(copy);
+        }
+        boolean own = !m.isNote() && !m.fromVisitor() && m.fromId() != null && m.fromId().equals(vm.myId());
+        if (own && !m.recalled() && m.seq() > 0) {
+            javafx.scene.control.MenuItem recall = new javafx.scene.control.MenuItem(i18n.t("chat.recall"));
+            recall.setId("recallItem");
+            recall.setDisable(!vm.canRecall(m) || !vm.onlineProperty().get());
+            recall.setOnAction(e -> vm.recall(m));
+            menu.getItems().add(recall);
+        }
+        return menu;
+    }
+
+    /** An internal note: its own colour and label, on the agents' side; never shown to the visitor. */
+    private Node noteBubble(ChatMessage m) {
+        VBox bubble = new VBox(3);
+        bubble.getStyleClass().addAll("bubble", "bubble-note");
+        String author = m.fromName() != null ? m.fromName() : String.valueOf(m.fromId());
+        Label label = new Label(i18n.t("chat.noteLabel", author));
+        label.getStyleClass().add("note-label");
+        Label text = new Label(m.body());
+        text.setWrapText(true);
+        text.setMinHeight(Region.USE_PREF_SIZE);
+        text.getStyleClass().add("bubble-text");
+        String time = i18n.timeOf(m.ts());
+        String state = switch (m.state()) {
+            case PENDING -> " · " + i18n.t("state.pending");
+            case FAILED -> " · " + i18n.t("state.failed");
+            default -> "";
+        };
+        Label meta = new Label(time + state);
+        meta.getStyleClass().addAll("bubble-meta", "state-" + m.state().name().toLowerCase(java.util.Locale.ROOT));
+        if (m.error() != null) {
+            meta.setTooltip(new Tooltip(noticeText(m.error())));
+        }
+        bubble.getChildren().addAll(label, text, meta);
+        bubble.setMaxWidth(BUBBLE_MAX_WIDTH);
+        bubble.setOnContextMenuRequested(e -> {
+            javafx.scene.control.ContextMenu menu = contextMenu(m);
+            if (!menu.getItems().isEmpty()) {
+                menu.show(bubble, e.getScreenX(), e.getScreenY());
+            }
+            e.consume();
+        });
+        HBox row = new HBox(bubble);
+        row.setAlignment(Pos.CENTER_RIGHT);
+        row.getStyleClass().addAll("message-row", "note-row");
         row.setUserData(m);
         return row;
     }
@@ -394,7 +553,8 @@ public final class ChatView {
                             THUMB_W, THUMB_H, true, true);
                     javafx.scene.image.ImageView view = new javafx.scene.image.ImageView(img);
                     view.getStyleClass().add("thumbnail-image");
-                    frame.getChildren().setAll(view);
+                    frame.getChildren().setAll(view); // taller than its placeholder: see followBottom
+
                 }));
             }
             return frame;
@@ -450,14 +610,17 @@ public final class ChatView {
         input.setId("input");
         input.setWrapText(true);
         input.setPrefRowCount(3);
-        input.setPromptText(i18n.t("chat.inputPrompt"));
+        input.promptTextProperty().bind(Bindings.when(vm.noteModeProperty())
+                .then(i18n.t("chat.notePrompt")).otherwise(i18n.t("chat.inputPrompt")));
         input.textProperty().bindBidirectional(vm.inputProperty());
         input.addEventFilter(KeyEvent.KEY_PRESSED, this::onKey);
         BooleanBinding closed = Bindings.createBooleanBinding(() -> {
             Conversation c = vm.conversationProperty().get();
             return c == null || !c.isLive();
         }, vm.conversationProperty());
-        input.disableProperty().bind(closed);
+        BooleanBinding noConversation = vm.conversationProperty().isNull();
+        // notes may still be added to a closed conversation
+        input.disableProperty().bind(closed.and(vm.noteModeProperty().not()));
 
         quickList.setId("quickReplyList");
         quickList.setPrefHeight(110);
@@ -480,7 +643,7 @@ public final class ChatView {
             input.end();
         });
         quick.disableProperty().bind(closed);
-        Label hint = new Label(i18n.t("chat.hint"));
+        Label hint = new Label();
         hint.getStyleClass().add("muted");
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
@@ -488,7 +651,15 @@ public final class ChatView {
         send.setId("send");
         send.getStyleClass().add("accent");
         send.setOnAction(e -> vm.send());
-        send.disableProperty().bind(closed.or(vm.inputProperty().isEmpty()));
+        send.textProperty().bind(Bindings.when(vm.noteModeProperty())
+                .then(i18n.t("chat.addNote")).otherwise(i18n.t("chat.send")));
+        send.disableProperty().bind(closed.and(vm.noteModeProperty().not()).or(vm.inputProperty().isEmpty()));
+        javafx.scene.control.ToggleButton note = new javafx.scene.control.ToggleButton(i18n.t("chat.note"));
+        note.setId("noteToggle");
+        note.getStyleClass().add("note-toggle");
+        note.setTooltip(new Tooltip(i18n.t("chat.noteHint")));
+        note.selectedProperty().bindBidirectional(vm.noteModeProperty());
+        note.disableProperty().bind(noConversation);
         Button attach = new Button("+");
         attach.setId("attach");
         attach.setTooltip(new Tooltip(i18n.t("chat.attach")));
@@ -500,17 +671,26 @@ public final class ChatView {
                 picked.forEach(f -> vm.attach(f.toPath()));
             }
         });
-        attach.disableProperty().bind(closed);
+        attach.disableProperty().bind(closed.or(vm.noteModeProperty()));
         Button shot = new Button("✂");
         shot.setId("screenshot");
         shot.setTooltip(new Tooltip(i18n.t("chat.screenshot")));
         shot.setOnAction(e -> ScreenshotOverlay.start((javafx.stage.Stage) root.getScene().getWindow(), vm, i18n));
-        shot.disableProperty().bind(closed);
-        HBox tools = new HBox(6, emoji, quick, attach, shot, hint, spacer, send);
+        shot.disableProperty().bind(closed.or(vm.noteModeProperty()));
+        hint.textProperty().bind(Bindings.when(vm.noteModeProperty())
+                .then(i18n.t("chat.noteHint")).otherwise(i18n.t("chat.hint")));
+        HBox tools = new HBox(6, emoji, quick, attach, shot, note, hint, spacer, send);
         tools.setAlignment(Pos.CENTER_LEFT);
 
         VBox composer = new VBox(6, quickList, input, tools);
         composer.getStyleClass().add("composer");
+        vm.noteModeProperty().addListener((o, was, on) -> {
+            if (on) {
+                composer.getStyleClass().add("composer-note");
+            } else {
+                composer.getStyleClass().remove("composer-note");
+            }
+        });
         composer.setPadding(new Insets(8, 14, 10, 14));
         return composer;
     }

@@ -26,16 +26,39 @@ import java.util.function.Supplier;
  * draft, the reply being written, older history on demand, and the agent's actions on it.
  */
 public final class ChatViewModel {
-    /** Stored messages in seq order, then pending and failed ones in the order written. */
+    /**
+     * Stored messages in seq order, each stored note right after the message it follows (notes
+     * after the same message by number), then pending and failed messages and notes in the order written.
+     */
     static final Comparator<ChatMessage> ORDER = (a, b) -> {
-        if (a.seq() > 0 && b.seq() > 0) {
-            return Long.compare(a.seq(), b.seq());
+        boolean aPlaced = placed(a);
+        if (aPlaced && placed(b)) {
+            int byAnchor = Long.compare(a.isNote() ? a.afterSeq() : a.seq(), b.isNote() ? b.afterSeq() : b.seq());
+            if (byAnchor != 0) {
+                return byAnchor;
+            }
+            if (a.isNote() != b.isNote()) {
+                return a.isNote() ? 1 : -1;
+            }
+            return Long.compare(a.nseq(), b.nseq());
         }
-        if (a.seq() > 0 != b.seq() > 0) {
-            return a.seq() > 0 ? -1 : 1;
+        if (aPlaced != placed(b)) {
+            return aPlaced ? -1 : 1;
+        }
+        int byTime = Long.compare(a.ts(), b.ts());
+        if (byTime != 0) {
+            return byTime;
+        }
+        if (a.isNote() != b.isNote()) {
+            return a.isNote() ? 1 : -1;
         }
         return Long.compare(a.localId(), b.localId());
     };
+
+    /** Numbered by the relay (a message's seq, a note's nseq), so its place is known. */
+    private static boolean placed(ChatMessage m) {
+        return m.isNote() ? m.nseq() > 0 : m.seq() > 0;
+    }
 
     private final ConversationService service;
     private final String myId;
@@ -49,6 +72,9 @@ public final class ChatViewModel {
     private final BooleanProperty inFront = new SimpleBooleanProperty();
     private final BooleanProperty online = new SimpleBooleanProperty();
     private final StringProperty notice = new SimpleStringProperty("");
+    private final StringProperty noticeDetail = new SimpleStringProperty("");
+    /** The composer writes internal notes (agents only) instead of replies. */
+    private final BooleanProperty noteMode = new SimpleBooleanProperty();
     private final ObservableList<KnownAgent> agents = FXCollections.observableArrayList();
     /** Own uploads in progress by cid: 0..1 done, -1 waiting for the network. */
     private final javafx.collections.ObservableMap<String, Double> uploads = FXCollections.observableHashMap();
@@ -121,6 +147,8 @@ public final class ChatViewModel {
                     if (conv == null || isCurrent(conv)) {
                         // upload refusals carry a message meant for the agent (the limit, the type)
                         notice.set(UPLOAD_CODES.contains(code) && message != null ? message : code);
+                        // a refused recall: the relay's own words say why (e.g. the window passed)
+                        noticeDetail.set(code.startsWith("recall_") && message != null ? message : "");
                     }
                 });
             }
@@ -132,8 +160,14 @@ public final class ChatViewModel {
         });
         input.addListener((o, was, text) -> {
             Conversation c = conversation.get();
-            if (c != null && c.isLive() && !text.startsWith("/")) {
+            if (c != null && c.isLive() && !text.startsWith("/") && !noteMode.get()) {
                 service.typing(c.id(), text);
+            }
+        });
+        noteMode.addListener((o, was, note) -> {
+            Conversation c = conversation.get();
+            if (note && c != null && c.isLive() && !input.get().isEmpty()) {
+                service.typing(c.id(), ""); // what follows is a note: the visitor no longer sees the agent typing
             }
         });
         online.addListener((o, was, isOnline) -> {
@@ -158,7 +192,9 @@ public final class ChatViewModel {
         messages.clear();
         visitorDraft.set("");
         notice.set("");
+        noticeDetail.set("");
         input.set("");
+        noteMode.set(false);
         olderAvailable.set(false);
         loadingOlder.set(false);
         if (id == null) {
@@ -202,20 +238,52 @@ public final class ChatViewModel {
         }));
     }
 
+    /** Sends the input as a reply, or in note mode as an internal note (notes may go to closed conversations too). */
     public void send() {
         Conversation c = conversation.get();
         String text = input.get().strip();
-        if (c == null || text.isEmpty() || !c.isLive()) {
+        if (c == null || text.isEmpty() || (!c.isLive() && !noteMode.get())) {
             return;
         }
         input.set("");
-        service.send(c.id(), text);
+        if (noteMode.get()) {
+            service.sendNote(c.id(), text);
+        } else {
+            service.send(c.id(), text);
+        }
+    }
+
+    /**
+     * Whether {@code m} offers "Recall" at {@code nowMs}: this agent's own stored message, not a
+     * note, not recalled yet, sent within {@link ConversationService#RECALL_WINDOW_MS}.
+     */
+    public static boolean canRecall(ChatMessage m, String myId, long nowMs) {
+        return m != null && !m.isNote() && !m.recalled() && m.seq() > 0 && !m.fromVisitor()
+                && myId != null && myId.equals(m.fromId()) && nowMs - m.ts() <= ConversationService.RECALL_WINDOW_MS;
+    }
+
+    public boolean canRecall(ChatMessage m) {
+        return canRecall(m, myId, service.relayNow()); // message times are the relay's
+    }
+
+    /** Asks the relay to recall own message {@code m}; its bubble changes when the relay confirms. */
+    public void recall(ChatMessage m) {
+        if (m == null || m.seq() <= 0 || m.conv() == null) {
+            return;
+        }
+        notice.set("");
+        noticeDetail.set("");
+        service.recall(m.conv(), m.seq()).thenAccept(sent -> UiThread.run(() -> {
+            if (!sent) {
+                notice.set("offline");
+            }
+        }));
     }
 
     /** Sends the file at {@code path} (picker, drag and drop, pasted file) to the open conversation. */
     public void attach(java.nio.file.Path path) {
         Conversation c = conversation.get();
-        if (c == null || !c.isLive() || path == null) {
+        if (c == null || !c.isLive() || path == null || refuseFileInNoteMode()) {
             return;
         }
         String name = path.getFileName().toString();
@@ -226,7 +294,7 @@ public final class ChatViewModel {
     /** Sends a PNG made in the app (a pasted image, a screenshot) to the open conversation. */
     public void attachPng(byte[] png, String name) {
         Conversation c = conversation.get();
-        if (c == null || !c.isLive()) {
+        if (c == null || !c.isLive() || refuseFileInNoteMode()) {
             return;
         }
         service.sendBytes(c.id(), png, name, "image/png").exceptionally(e -> failedLocally(e));
@@ -236,6 +304,15 @@ public final class ChatViewModel {
     public void sendScreenshot(java.awt.image.BufferedImage screen, int x, int y, int w, int h) {
         attachPng(dev.kefu.agent.ui.ScreenCapture.cropPng(screen, x, y, w, h), "screenshot-"
                 + java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".png");
+    }
+
+    /** Notes are text only, and a file dropped while writing one must not reach the visitor by surprise. */
+    private boolean refuseFileInNoteMode() {
+        if (noteMode.get()) {
+            notice.set("note_text_only");
+            return true;
+        }
+        return false;
     }
 
     private ChatMessage failedLocally(Throwable e) {
@@ -365,6 +442,12 @@ public final class ChatViewModel {
     }
 
     private static boolean same(ChatMessage a, ChatMessage b) {
+        if (a.isNote() != b.isNote()) {
+            return false;
+        }
+        if (a.isNote()) {
+            return a.localId() == b.localId() || (b.nseq() > 0 && a.nseq() == b.nseq());
+        }
         return a.localId() == b.localId() || (b.seq() > 0 && a.seq() == b.seq());
     }
 
@@ -410,6 +493,16 @@ public final class ChatViewModel {
     /** The last refusal, as an error code ({@code offline} when the action needs the relay); empty when none. */
     public StringProperty noticeProperty() {
         return notice;
+    }
+
+    /** The relay's own words with the last refusal, when they say more than its code (a refused recall); empty when none. */
+    public ReadOnlyStringProperty noticeDetailProperty() {
+        return noticeDetail;
+    }
+
+    /** On: the composer writes internal notes, which only agents see. Off again when another conversation opens. */
+    public BooleanProperty noteModeProperty() {
+        return noteMode;
     }
 
     public ObservableList<KnownAgent> agents() {

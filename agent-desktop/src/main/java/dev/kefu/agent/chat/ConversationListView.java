@@ -175,7 +175,13 @@ public final class ConversationListView {
             name.setText(label);
             String last = c.lastBody() == null ? "" : c.lastBody().replace('\n', ' ');
             String prefix = c.lastFromRole() != null && !Role.VISITOR.equals(c.lastFromRole()) ? i18n.t("list.you") : "";
-            preview.setText(c.lastBody() == null ? i18n.t("list.noMessages") : prefix + last);
+            if (c.lastBody() == null) {
+                preview.setText(i18n.t("list.noMessages"));
+            } else if (Conversation.RECALLED_PREVIEW.equals(c.lastBody())) {
+                preview.setText(i18n.t("chat.recalled"));
+            } else {
+                preview.setText(prefix + last);
+            }
             unread.setText(String.valueOf(c.unread()));
             unread.setVisible(c.unread() > 0);
             graphic.getStyleClass().removeAll("waiting", "closed");

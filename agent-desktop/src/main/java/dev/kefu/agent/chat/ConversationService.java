@@ -15,6 +15,7 @@ import dev.kefu.protocol.ErrorCode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.protocol.FrameCodec;
 import dev.kefu.protocol.FrameException;
+import dev.kefu.protocol.Limits;
 import dev.kefu.protocol.MessageKind;
 import dev.kefu.protocol.Role;
 import org.slf4j.Logger;
@@ -58,22 +59,46 @@ public final class ConversationService {
     /** An upload that failed on the network is retried this often while online (then after each welcome). */
     private static final int UPLOAD_RETRIES_ONLINE = 3;
     private static final long UPLOAD_RETRY_MS = 3000;
+    /**
+     * How long after sending a message its sender may recall it (the relay's default, which decides;
+     * the app only uses it to grey out the menu and to know which recalls it may have missed).
+     */
+    public static final long RECALL_WINDOW_MS = 120_000;
+    /** Clock differences between app and relay that the recall catch-up after a reconnect allows for. */
+    private static final long RECALL_CATCH_UP_SLACK_MS = 60_000;
+    private static final String LAST_HEARD_META = "relay.lastHeardAt";
+    /** {@link #LAST_HEARD_META} is written at most this often (typing frames alone come several times a second). */
+    private static final long LAST_HEARD_WRITE_EVERY_MS = 5_000;
 
     private final ChatCache cache;
     private final FrameSender relay;
     private final Executor core;
     private final Frame.Party me;
     private final Supplier<String> newCid;
+    /** Admins keep a recalled message's original (the relay shows it to them too). */
+    private final boolean admin;
     private final List<ConversationListener> listeners = new CopyOnWriteArrayList<>();
     // core thread only
     private final Map<String, Long> typingSentAt = new HashMap<>();
     private final Set<String> syncsInFlight = new HashSet<>();
+    /** Per conversation, the kind of each {@code sync} awaiting its {@code msgs}, in request order: true = recall catch-up. */
+    private final Map<String, java.util.ArrayDeque<Boolean>> syncKinds = new HashMap<>();
+    /**
+     * Own recalls sent on this connection and not yet answered. The relay refuses a recall with an
+     * error that names no cid, so such an error is taken as the answer to the oldest one.
+     */
+    private final java.util.ArrayDeque<Frame.Recall> recallsInFlight = new java.util.ArrayDeque<>();
     private final Set<String> uploading = new HashSet<>();
     private final Map<String, Integer> uploadRetries = new HashMap<>();
     /** The relay's agent roster ({@code agents} frames); null until one came (older relays send none). */
     private List<Frame.AgentInfo> roster;
     /** The relay's quick replies ({@code quickReplies} frames); read from the UI thread. */
     private volatile List<Frame.QuickReply> relayQuickReplies = List.of();
+    /** When a frame last came from the relay, epoch ms; -1 until read from the cache. Core thread only. */
+    private long lastHeard = -1;
+    private long lastHeardWritten;
+    /** The relay's clock minus this machine's, from the last welcome, ms (recall windows are the relay's). */
+    private volatile long relayClockOffsetMs;
     private Uploader uploader; // null: files cannot be sent (tests of text only)
     private Executor uploads;
     private Path outgoing;
@@ -83,15 +108,26 @@ public final class ConversationService {
      * @param core  the services' thread; tests may pass {@code Runnable::run}
      */
     public ConversationService(ChatCache cache, FrameSender relay, Executor core, Frame.Party me) {
-        this(cache, relay, core, me, () -> "c-" + UUID.randomUUID());
+        this(cache, relay, core, me, false);
+    }
+
+    /** @param admin whether this agent is an admin of the relay (it then keeps recalled messages' text) */
+    public ConversationService(ChatCache cache, FrameSender relay, Executor core, Frame.Party me, boolean admin) {
+        this(cache, relay, core, me, () -> "c-" + UUID.randomUUID(), admin);
     }
 
     ConversationService(ChatCache cache, FrameSender relay, Executor core, Frame.Party me, Supplier<String> newCid) {
+        this(cache, relay, core, me, newCid, false);
+    }
+
+    ConversationService(ChatCache cache, FrameSender relay, Executor core, Frame.Party me, Supplier<String> newCid,
+                        boolean admin) {
         this.cache = cache;
         this.relay = relay;
         this.core = core;
         this.me = me;
         this.newCid = newCid;
+        this.admin = admin;
     }
 
     /**
@@ -163,7 +199,9 @@ public final class ConversationService {
             List<ChatMessage> page = cache.messagesBefore(conv, beforeSeq, PAGE);
             long lowest = page.isEmpty() ? beforeSeq : page.get(0).seq();
             if (page.size() < PAGE && lowest > 1 && syncsInFlight.add(conv)) {
-                if (!relay.send(new Frame.Sync(conv, lowest, null, PAGE))) {
+                if (relay.send(new Frame.Sync(conv, lowest, null, PAGE))) {
+                    syncKinds.computeIfAbsent(conv, k -> new java.util.ArrayDeque<>()).add(false);
+                } else {
                     syncsInFlight.remove(conv);
                 }
             }
@@ -202,6 +240,11 @@ public final class ConversationService {
         return "online".equals(status) ? 0 : "away".equals(status) ? 1 : 2;
     }
 
+    /** Now on the relay's clock (this machine's clock corrected by the last welcome's {@code serverTime}); any thread. */
+    public long relayNow() {
+        return System.currentTimeMillis() + relayClockOffsetMs;
+    }
+
     /** The relay's quick replies (personal and shared), latest {@code quickReplies} frame; any thread. */
     public List<Frame.QuickReply> relayQuickReplies() {
         return relayQuickReplies;
@@ -226,6 +269,39 @@ public final class ConversationService {
             fireOutbox();
             relay.send(frame);
             return pending;
+        });
+    }
+
+    /**
+     * Writes an internal note (agents only, never sent to the visitor) to the cache and outbox, shows
+     * it as pending, and sends it if online. Like a reply it is resent with the same cid after every
+     * welcome until acked; the relay stores one note per cid.
+     */
+    public CompletableFuture<ChatMessage> sendNote(String conv, String text) {
+        return onCore(() -> {
+            String cid = newCid.get();
+            Frame.Send frame = new Frame.Send(cid, conv, MessageKind.NOTE, text, null);
+            ChatMessage pending = cache.addPendingNote(conv, cid, me, text, FrameCodec.encode(frame));
+            fire(l -> l.messagesChanged(conv, List.of(pending), true));
+            fireOutbox();
+            relay.send(frame);
+            return pending;
+        });
+    }
+
+    /**
+     * Takes back own message {@code seq}. Not queued: false when offline (the two minutes would run
+     * out in the outbox). The answer comes later: a {@code recalled} frame (the message changes), or
+     * a refusal told as {@link ConversationListener#refused} with code {@code recall_<wire code>}.
+     */
+    public CompletableFuture<Boolean> recall(String conv, long seq) {
+        return onCore(() -> {
+            Frame.Recall frame = new Frame.Recall(conv, seq);
+            if (!relay.send(frame)) {
+                return false;
+            }
+            recallsInFlight.add(frame);
+            return true;
         });
     }
 
@@ -388,6 +464,16 @@ public final class ConversationService {
     public void onFrames(List<Frame> frames) {
         Batch batch = new Batch();
         cache.inTransaction(() -> {
+            long now = System.currentTimeMillis();
+            if (lastHeard < 0) {
+                lastHeard = cache.meta(LAST_HEARD_META).map(Long::parseLong).orElse(0L);
+            }
+            batch.heardBefore = lastHeard;
+            lastHeard = now;
+            if (now - lastHeardWritten >= LAST_HEARD_WRITE_EVERY_MS) {
+                cache.setMeta(LAST_HEARD_META, String.valueOf(now));
+                lastHeardWritten = now;
+            }
             for (Frame f : frames) {
                 try {
                     handle(f, batch);
@@ -402,21 +488,41 @@ public final class ConversationService {
     private void handle(Frame frame, Batch batch) {
         if (frame instanceof Frame.Msg m) {
             batch.touch(m.conv());
-            cache.storeMessage(m, me.id()).ifPresent(stored -> {
-                batch.message(stored);
-                if (stored.fromVisitor()) {
+            Optional<ChatMessage> stored = cache.storeMessage(m, me.id());
+            stored.ifPresent(s -> {
+                batch.message(s);
+                if (s.fromVisitor()) {
                     batch.later(l -> l.draftChanged(m.conv(), ""));
                 }
-                if (stored.cid() != null && me.id().equals(stored.fromId())) {
+                if (s.cid() != null && me.id().equals(s.fromId())) {
                     batch.outboxChanged = true;
                 }
             });
+            if (stored.isEmpty() && Boolean.TRUE.equals(m.recalled())) {
+                recalledLater(m, batch);
+            }
         } else if (frame instanceof Frame.Ack a) {
             if (a.conv() != null) {
                 batch.touch(a.conv());
             }
-            cache.confirm(a.cid(), a.conv(), a.seq(), a.ts()).ifPresent(batch::message);
+            if (Boolean.TRUE.equals(a.note())) {
+                cache.confirmNote(a.cid(), a.conv(), a.seq(), a.ts()).ifPresent(batch::message);
+            } else {
+                cache.confirm(a.cid(), a.conv(), a.seq(), a.ts()).ifPresent(batch::message);
+            }
             batch.outboxChanged = true;
+        } else if (frame instanceof Frame.Note n) {
+            batch.touch(n.conv());
+            cache.storeNote(n, me.id()).ifPresent(stored -> {
+                batch.message(stored);
+                if (me.id().equals(stored.fromId())) {
+                    batch.outboxChanged = true;
+                }
+            });
+        } else if (frame instanceof Frame.Recalled r) {
+            batch.touch(r.conv());
+            recallsInFlight.removeIf(q -> q.conv().equals(r.conv()) && q.seq() == r.seq());
+            cache.markRecalled(r.conv(), r.seq(), r.ts(), admin).ifPresent(batch::changed);
         } else if (frame instanceof Frame.ConvUpdate u && u.conv() != null) {
             batch.touch(u.conv().id());
             cache.upsertConversation(u.conv());
@@ -447,6 +553,9 @@ public final class ConversationService {
     }
 
     private void welcome(Frame.Welcome w, Batch batch) {
+        if (w.serverTime() > 0) {
+            relayClockOffsetMs = w.serverTime() - System.currentTimeMillis();
+        }
         Set<String> live = new HashSet<>();
         List<Frame.ConvInfo> listed = w.conversations() == null ? List.of() : w.conversations();
         for (Frame.ConvInfo c : listed) {
@@ -463,6 +572,11 @@ public final class ConversationService {
         if (w.you() != null) {
             cache.rememberAgent(w.you().id(), w.you().name());
         }
+        // what was asked on the previous connection will not be answered
+        syncsInFlight.clear();
+        syncKinds.clear();
+        recallsInFlight.clear();
+        catchUpRecalls(live, batch.heardBefore);
         List<OutboxEntry> outbox = cache.outbox();
         if (!outbox.isEmpty()) {
             log.info("resending {} queued frame(s) after welcome", outbox.size());
@@ -486,14 +600,57 @@ public final class ConversationService {
         }
     }
 
+    /**
+     * Recalls made while this app was away reach it only as {@code "recalled":true} on messages it
+     * did not hold yet. So after a welcome, each live conversation holding messages that may have
+     * been recalled since the relay was last heard from (sent within the window before that) is
+     * asked again from the oldest of them ({@code sync after=}); the answer marks them.
+     */
+    private void catchUpRecalls(Set<String> live, long lastHeard) {
+        if (lastHeard == 0) {
+            return;
+        }
+        long since = lastHeard + relayClockOffsetMs - RECALL_WINDOW_MS - RECALL_CATCH_UP_SLACK_MS; // relay's clock
+        for (String conv : live) {
+            long from = cache.lowestRecallableSeq(conv, since);
+            if (from > 0 && relay.send(new Frame.Sync(conv, null, from - 1, Limits.MAX_SYNC_LIMIT))) {
+                syncKinds.computeIfAbsent(conv, k -> new java.util.ArrayDeque<>()).add(true);
+            }
+        }
+    }
+
     private void history(Frame.Msgs page, Batch batch) {
-        syncsInFlight.remove(page.conv());
+        java.util.ArrayDeque<Boolean> kinds = syncKinds.get(page.conv());
+        boolean catchUp = kinds != null && Boolean.TRUE.equals(kinds.poll());
+        if (kinds != null && kinds.isEmpty()) {
+            syncKinds.remove(page.conv());
+        }
         batch.touch(page.conv());
         List<ChatMessage> added = new ArrayList<>();
         for (Frame.Msg m : page.items()) {
-            cache.storeMessage(m, me.id()).ifPresent(added::add);
+            Optional<ChatMessage> stored = cache.storeMessage(m, me.id());
+            stored.ifPresent(added::add);
+            if (stored.isEmpty() && Boolean.TRUE.equals(m.recalled())) {
+                recalledLater(m, batch);
+            }
         }
+        if (page.notes() != null) {
+            for (Frame.Note n : page.notes()) {
+                cache.storeNote(n, me.id()).ifPresent(added::add);
+            }
+        }
+        if (catchUp) {
+            added.forEach(batch::message);
+            return;
+        }
+        syncsInFlight.remove(page.conv());
         batch.later(l -> l.historyLoaded(page.conv(), added, page.more()));
+    }
+
+    /** A message already held turns out to be recalled (a replay or a page says so). */
+    private void recalledLater(Frame.Msg m, Batch batch) {
+        cache.markRecalled(m.conv(), m.seq(), 0, admin || m.body() != null || m.file() != null)
+                .ifPresent(batch::changed);
     }
 
     private void read(Frame.Read r, Batch batch) {
@@ -513,6 +670,11 @@ public final class ConversationService {
 
     private void error(Frame.Error e, Batch batch) {
         ErrorCode code = ErrorCode.fromWire(e.code());
+        if (e.cid() == null && !recallsInFlight.isEmpty() && RECALL_REFUSALS.contains(code)) {
+            Frame.Recall refused = recallsInFlight.poll();
+            batch.later(l -> l.refused(refused.conv(), "recall_" + e.code(), e.message()));
+            return;
+        }
         if (e.cid() == null) {
             batch.later(l -> l.refused(null, e.code(), e.message()));
             return;
@@ -530,6 +692,10 @@ public final class ConversationService {
         });
         batch.outboxChanged = true;
     }
+
+    /** The errors with which the relay answers a recall. */
+    private static final Set<ErrorCode> RECALL_REFUSALS = java.util.EnumSet.of(ErrorCode.NOT_ALLOWED, ErrorCode.BAD_FRAME,
+            ErrorCode.UNKNOWN_CONV, ErrorCode.SERVER_BUSY);
 
     // ---- plumbing ----
 
@@ -568,8 +734,11 @@ public final class ConversationService {
     private final class Batch {
         private final Map<String, Optional<Conversation>> before = new LinkedHashMap<>();
         private final Map<String, List<ChatMessage>> messages = new LinkedHashMap<>();
+        private final Map<String, List<ChatMessage>> changed = new LinkedHashMap<>();
         private final List<java.util.function.Consumer<ConversationListener>> later = new ArrayList<>();
         boolean outboxChanged;
+        /** When the relay was last heard from before this batch (epoch ms, 0 = never). */
+        long heardBefore;
 
         void touch(String conv) {
             before.computeIfAbsent(conv, cache::conversation);
@@ -579,6 +748,14 @@ public final class ConversationService {
             if (m.conv() != null) {
                 touch(m.conv());
                 messages.computeIfAbsent(m.conv(), k -> new ArrayList<>()).add(m);
+            }
+        }
+
+        /** An older message changed (e.g. recalled): told with {@code live} false, so that nothing alerts. */
+        void changed(ChatMessage m) {
+            if (m.conv() != null) {
+                touch(m.conv());
+                changed.computeIfAbsent(m.conv(), k -> new ArrayList<>()).add(m);
             }
         }
 
@@ -595,6 +772,7 @@ public final class ConversationService {
                 }
             }
             messages.forEach((conv, list) -> ConversationService.this.fire(l -> l.messagesChanged(conv, list, true)));
+            changed.forEach((conv, list) -> ConversationService.this.fire(l -> l.messagesChanged(conv, list, false)));
             later.forEach(ConversationService.this::fire);
             if (outboxChanged) {
                 fireOutbox();

@@ -31,7 +31,7 @@ public final class LoginService {
             try {
                 LoginClient.Result r = client.login(address, username.trim(), password);
                 AgentAccount account = new AgentAccount(address, r.username(), r.agentId(), r.name(), r.token(),
-                        r.expiresAt());
+                        r.expiresAt(), r.admin());
                 remembered.save(account, remember);
                 return account;
             } catch (LoginException e) {

@@ -20,6 +20,7 @@ public final class RememberedLogin {
     static final String EXPIRES = "login.expiresAt";
     static final String AGENT_ID = "login.agentId";
     static final String AGENT_NAME = "login.agentName";
+    static final String ADMIN = "login.admin";
 
     private final SettingsStore store;
 
@@ -47,7 +48,8 @@ public final class RememberedLogin {
             return Optional.empty();
         }
         AgentAccount a = new AgentAccount(ServerAddress.parse(all.get(SERVER)), all.get(USERNAME), all.get(AGENT_ID),
-                all.getOrDefault(AGENT_NAME, all.get(USERNAME)), token, parseLong(all.get(EXPIRES)));
+                all.getOrDefault(AGENT_NAME, all.get(USERNAME)), token, parseLong(all.get(EXPIRES)),
+                Boolean.parseBoolean(all.get(ADMIN)));
         return a.expired(nowMs) ? Optional.empty() : Optional.of(a);
     }
 
@@ -60,6 +62,7 @@ public final class RememberedLogin {
         values.put(EXPIRES, remember ? String.valueOf(account.expiresAt()) : null);
         values.put(AGENT_ID, remember ? account.agentId() : null);
         values.put(AGENT_NAME, remember ? account.agentName() : null);
+        values.put(ADMIN, remember ? String.valueOf(account.admin()) : null);
         store.putAll(values);
     }
 
@@ -70,6 +73,7 @@ public final class RememberedLogin {
         values.put(EXPIRES, null);
         values.put(AGENT_ID, null);
         values.put(AGENT_NAME, null);
+        values.put(ADMIN, null);
         store.putAll(values);
     }
 

@@ -16,7 +16,7 @@ public final class LoginClient {
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
     /** What the relay answered: the token (valid until {@code expiresAt}, epoch ms) and who the agent is. */
-    public record Result(String token, long expiresAt, String agentId, String username, String name) {}
+    public record Result(String token, long expiresAt, String agentId, String username, String name, boolean admin) {}
 
     private HttpClient http; // made on first use: building one costs a noticeable part of start-up
 
@@ -57,7 +57,7 @@ public final class LoginClient {
             JsonNode agent = json.path("agent");
             return new Result(json.path("token").asText(), json.path("expiresAt").asLong(),
                     agent.path("id").asText(), agent.path("username").asText(username),
-                    agent.path("name").asText(username));
+                    agent.path("name").asText(username), agent.path("admin").asBoolean(false));
         } catch (FrameException e) {
             throw new LoginException(LoginException.Failure.REFUSED, "unreadable login answer", e);
         }

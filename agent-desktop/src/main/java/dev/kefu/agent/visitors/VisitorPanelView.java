@@ -4,6 +4,7 @@ import dev.kefu.agent.cache.CachedVisitor;
 import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.cache.PageVisit;
 import dev.kefu.agent.ui.I18n;
+import dev.kefu.agent.ui.RatingText;
 import javafx.geometry.Insets;
 import javafx.scene.Node;
 import javafx.scene.Parent;
@@ -60,6 +61,19 @@ public final class VisitorPanelView {
         online.getStyleClass().add(p.online() ? "online-text" : "muted");
         online.setId("panelOnline");
         content.getChildren().addAll(name, online);
+        Conversation current = p.current();
+        if (current != null && current.isRated()) {
+            content.getChildren().add(section(i18n.t("panel.rating")));
+            Label stars = new Label(RatingText.stars(current.rating()) + "  " + i18n.t("rating.score", current.rating()));
+            stars.setId("panelRating");
+            stars.getStyleClass().add("rating-stars");
+            content.getChildren().add(stars);
+            if (current.ratingComment() != null && !current.ratingComment().isBlank()) {
+                Label comment = wrap(i18n.t("rating.comment", current.ratingComment()));
+                comment.setId("panelRatingComment");
+                content.getChildren().add(comment);
+            }
+        }
 
         if (v != null && !v.attrs().isEmpty()) {
             content.getChildren().add(section(i18n.t("panel.attrs")));
@@ -110,8 +124,10 @@ public final class VisitorPanelView {
             content.getChildren().add(none);
         }
         for (Conversation c : p.conversations()) {
+            String preview = Conversation.RECALLED_PREVIEW.equals(c.lastBody()) ? i18n.t("chat.recalled") : c.lastBody();
             Hyperlink link = new Hyperlink(i18n.timeOf(c.createdAt()) + " · " + statusOf(c)
-                    + (c.lastBody() == null ? "" : " · " + c.lastBody()));
+                    + (c.isRated() ? " · " + RatingText.stars(c.rating()) : "")
+                    + (preview == null ? "" : " · " + preview));
             link.setWrapText(true);
             link.setOnAction(e -> openConversation.accept(c.id()));
             content.getChildren().add(link);

@@ -44,7 +44,8 @@ public final class VisitorPanelViewModel {
             public void conversationChanged(Conversation now, Conversation before) {
                 UiThread.run(() -> {
                     if (now.visitorId() != null && now.visitorId().equals(visitorId)
-                            && (before == null || !Objects.equals(before.status(), now.status()))) {
+                            && (before == null || !Objects.equals(before.status(), now.status())
+                            || before.rating() != now.rating())) {
                         reload();
                     }
                 });
@@ -75,7 +76,10 @@ public final class VisitorPanelViewModel {
         visitors.profile(id).thenAccept(p -> UiThread.run(() -> {
             if (id.equals(visitorId)) {
                 List<Conversation> others = p.conversations().stream().filter(c -> !c.id().equals(shown)).toList();
-                profile.set(new VisitorProfile(p.visitorId(), p.visitor(), p.online(), p.device(), p.pages(), others));
+                Conversation current = p.conversations().stream().filter(c -> c.id().equals(shown)).findFirst()
+                        .orElse(null);
+                profile.set(new VisitorProfile(p.visitorId(), p.visitor(), p.online(), p.device(), p.pages(), others,
+                        current));
             }
         }));
     }

@@ -145,6 +145,63 @@ class ConversationServiceTest {
     }
 
     @Test
+    void note_offline_isQueued_resentAfterWelcome_andConfirmedByItsNoteAck() {
+        service.onFrames(List.of(welcome(open("c1"))));
+        relay.online = false;
+
+        ChatMessage pending = service.sendNote("c1", "VIP").join();
+        assertThat(pending.isNote()).isTrue();
+        assertThat(service.outboxSize().join()).isEqualTo(1);
+
+        relay.online = true;
+        service.onFrames(List.of(welcome(open("c1"))));
+        assertThat(relay.sent).containsExactly(new Frame.Send("cid-1", "c1", MessageKind.NOTE, "VIP", null));
+        service.onFrames(List.of(new Frame.Ack("cid-1", "c1", 1, 99, true)));
+
+        assertThat(service.outboxSize().join()).isZero();
+        assertThat(service.latest("c1").join()).singleElement()
+                .satisfies(n -> assertThat(n.nseq()).isEqualTo(1))
+                .satisfies(n -> assertThat(n.seq()).as("a note takes no message seq").isZero());
+        assertThat(service.hello("t").resume()).isEqualTo(Map.of("c1", 0L));
+    }
+
+    @Test
+    void recallRefusal_withoutCid_isTakenAsTheAnswerToThePendingRecall_otherErrorsStayGeneric() {
+        service.onFrames(List.of(welcome(open("c1"))));
+        assertThat(service.recall("c1", 2).join()).isTrue();
+        assertThat(relay.sent).contains(new Frame.Recall("c1", 2L));
+
+        service.onFrames(List.of(new Frame.Error("not_allowed", "a message can be recalled within 120 s of sending", null)));
+        service.onFrames(List.of(new Frame.Error("not_allowed", "another agent has it", null)));
+
+        assertThat(events).containsSubsequence("refused recall_not_allowed", "refused not_allowed");
+    }
+
+    @Test
+    void recalledFrame_endsThePendingRecall_andMarksTheMessageWithoutAnAlert() {
+        service.onFrames(List.of(welcome(open("c1")),
+                new Frame.Msg("c1", 1, "m1", ME, MessageKind.TEXT, "oops", null, 5)));
+        service.recall("c1", 1).join();
+        List<Boolean> live = new ArrayList<>();
+        service.addListener(new ConversationListener() {
+            @Override
+            public void messagesChanged(String conv, List<ChatMessage> messages, boolean isLive) {
+                live.add(isLive);
+            }
+        });
+
+        service.onFrames(List.of(new Frame.Recalled("c1", 1, ME, 9)));
+        service.onFrames(List.of(new Frame.Error("not_allowed", "another agent has it", null)));
+
+        assertThat(live).containsExactly(false);
+        assertThat(service.latest("c1").join()).singleElement().satisfies(m -> {
+            assertThat(m.recalled()).isTrue();
+            assertThat(m.body()).isNull();
+        });
+        assertThat(events).contains("refused not_allowed").doesNotContain("refused recall_not_allowed");
+    }
+
+    @Test
     void accept_offline_reportsFalseAndQueuesNothing() {
         relay.online = false;
         assertThat(service.accept("c1").join()).isFalse();

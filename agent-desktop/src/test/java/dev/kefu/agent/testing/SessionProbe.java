@@ -27,6 +27,7 @@ public final class SessionProbe implements ConversationListener {
     private final BlockingQueue<Conversation> conversations = new LinkedBlockingQueue<>();
     private final BlockingQueue<Integer> outbox = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> drafts = new LinkedBlockingQueue<>();
+    private final BlockingQueue<String> refusals = new LinkedBlockingQueue<>();
 
     public static SessionProbe attach(AgentSession session) {
         SessionProbe p = new SessionProbe();
@@ -53,6 +54,16 @@ public final class SessionProbe implements ConversationListener {
     @Override
     public void draftChanged(String conv, String draft) {
         drafts.add(draft);
+    }
+
+    /** Refusals as "conv code: message". */
+    @Override
+    public void refused(String conv, String code, String message) {
+        refusals.add(conv + " " + code + ": " + message);
+    }
+
+    public String awaitRefusal(Predicate<String> match, String what) throws InterruptedException {
+        return await(refusals, match, what);
     }
 
     public ConnectionStatus awaitState(ConnectionState state) throws InterruptedException {

@@ -77,7 +77,7 @@ public final class TestRelay implements AutoCloseable {
     /** Logs {@code username} in over HTTP, as the app does. */
     public AgentAccount login(String username) throws Exception {
         LoginClient.Result r = new LoginClient().login(address(), username, PASSWORD);
-        return new AgentAccount(address(), r.username(), r.agentId(), r.name(), r.token(), r.expiresAt());
+        return new AgentAccount(address(), r.username(), r.agentId(), r.name(), r.token(), r.expiresAt(), r.admin());
     }
 
     /** A visitor of {@link #SITE} connected with hello sent (its welcome left in the queue); waits up to 15 s per frame. */

@@ -38,6 +38,8 @@ public final class WsClient implements Session.Listener.AutoDemanding, AutoClose
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final WebSocketClient client;
     private volatile Session session;
+    /** Every frame received (pings aside), also those {@link #next} skipped. */
+    private final List<JsonNode> received = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean answerPings = true;
     private volatile Duration timeout = TIMEOUT;
 
@@ -98,6 +100,7 @@ public final class WsClient implements Session.Listener.AutoDemanding, AutoClose
                 }
                 return;
             }
+            received.add(node);
             inbox.add(node);
         } catch (FrameException e) {
             throw new AssertionError("relay sent invalid JSON: " + text, e);
@@ -144,6 +147,11 @@ public final class WsClient implements Session.Listener.AutoDemanding, AutoClose
             }
             skipped.add(f);
         }
+    }
+
+    /** Every frame this connection received so far, pings aside, whether read or not. */
+    public List<JsonNode> received() {
+        return List.copyOf(received);
     }
 
     /** Every frame up to and including the next one matching {@code match}, in arrival order. */
