@@ -23,7 +23,9 @@ public abstract class SimClient implements LinkListener {
 
     /** Codes after which a refused send is tried again later with the same cid. */
     private static final java.util.Set<String> RETRYABLE = java.util.Set.of("rate_limited", "server_busy");
-    private static final long RETRY_AFTER_MS = 1_000;
+    /** Backoff after server_busy / rate_limited, as the widget does: 2, 4, 8... up to 30 s, jittered. */
+    private static final long RETRY_BASE_MS = 1_000;
+    private static final long RETRY_MAX_MS = 30_000;
 
     protected final Swarm swarm;
     protected final Ledger ledger;
@@ -33,6 +35,8 @@ public abstract class SimClient implements LinkListener {
     protected final ConvBook book = new ConvBook();
     /** cid -> send frame, oldest first: everything sent and not acked (or refused for good) yet. */
     protected final LinkedHashMap<String, String> outbox = new LinkedHashMap<>();
+    /** cid -> how many times the relay asked to retry it later. */
+    private final java.util.Map<String, Integer> refusals = new java.util.HashMap<>();
 
     private State state = State.IDLE;
     private Link link;
@@ -274,6 +278,7 @@ public abstract class SimClient implements LinkListener {
             case "ack" -> {
                 String cid = f.path("cid").asText();
                 outbox.remove(cid);
+                refusals.remove(cid);
                 ledger.acked(cid, f.path("conv").asText(), f.path("seq").asLong(), now);
             }
             case "msg" -> {
@@ -352,9 +357,13 @@ public abstract class SimClient implements LinkListener {
         if (cid != null && outbox.containsKey(cid)) {
             if (RETRYABLE.contains(code)) {
                 ledger.refusedRetried.increment();
-                swarm.timers().schedule(() -> retry(l, cid), RETRY_AFTER_MS, TimeUnit.MILLISECONDS);
+                int tries = refusals.merge(cid, 1, Integer::sum);
+                long delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS << Math.min(tries, 5));
+                long jittered = delay / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+                swarm.timers().schedule(() -> retry(l, cid), jittered, TimeUnit.MILLISECONDS);
             } else {
                 outbox.remove(cid);
+                refusals.remove(cid);
                 ledger.rejected(cid);
             }
             return;
