@@ -10,14 +10,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.Queue;
 
 /**
- * One WebSocket connection: the only owner of its Jetty session. Outbound frames queue here and go
- * out one at a time (Jetty allows one write in flight); inbound text goes to the {@link ClientSession}.
- * A client that does not read (its queue above {@link #MAX_QUEUED_CHARS}) is disconnected rather than
- * buffered without bound; it resumes from the store when it comes back.
+ * One WebSocket connection: the only owner of its Jetty session. Outbound frames go to Jetty as soon
+ * as they are sent; Jetty's flusher writes them in order, and frames that queue up while a write is
+ * in flight go out together in one gathering write (one system call for many frames, which is what
+ * an agent receiving every message of a busy site needs). Inbound text goes to the
+ * {@link ClientSession}. A client that does not read (more than {@link #MAX_QUEUED_CHARS} sent and
+ * not yet written) is disconnected rather than buffered without bound; it resumes from the store
+ * when it comes back.
  */
 public final class WebSocketTransport implements Session.Listener.AutoDemanding, Transport {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
@@ -29,10 +30,8 @@ public final class WebSocketTransport implements Session.Listener.AutoDemanding,
     private final String remoteAddress;
     private final String userAgent;
 
-    /** Text frames, and at most one {@link CloseRequest} last. Guarded by {@code this}. */
-    private final Queue<Object> outbound = new ArrayDeque<>();
+    /** Characters handed to Jetty and not yet written. Guarded by {@code this}, as are the two below. */
     private long queuedChars;
-    private boolean writing;
     private boolean closing;
     private Session session;
     private ClientSession client;
@@ -72,7 +71,6 @@ public final class WebSocketTransport implements Session.Listener.AutoDemanding,
     public void onWebSocketClose(int statusCode, String reason) {
         synchronized (this) {
             closing = true;
-            outbound.clear();
             queuedChars = 0;
         }
         if (client != null) {
@@ -85,8 +83,15 @@ public final class WebSocketTransport implements Session.Listener.AutoDemanding,
         log.debug("websocket error from {}: {}", remoteAddress, cause.toString());
     }
 
+    /**
+     * Hands {@code json} to Jetty. Frames keep the order of the calls that sent them: callers that
+     * need an order (an ack before the msg it acknowledges) send from one thread, or one after the
+     * other through an executor. Called outside this object's lock, so Jetty's callbacks, which
+     * take it, can never wait on a thread that waits on Jetty.
+     */
     @Override
     public void send(String json) {
+        Session s;
         boolean tooSlow;
         synchronized (this) {
             if (closing || session == null) {
@@ -94,70 +99,44 @@ public final class WebSocketTransport implements Session.Listener.AutoDemanding,
             }
             tooSlow = queuedChars + json.length() > MAX_QUEUED_CHARS;
             if (!tooSlow) {
-                outbound.add(json);
                 queuedChars += json.length();
-                if (writing) {
-                    return;
-                }
-                writing = true;
             }
+            s = session;
         }
         if (tooSlow) {
             log.info("client {} is not reading; disconnecting it", remoteAddress);
             close(CloseCodes.TRY_AGAIN_LATER, "client not reading");
-        } else {
-            writeNext();
+            return;
+        }
+        int chars = json.length();
+        s.sendText(json, Callback.from(() -> written(chars), this::writeFailed));
+    }
+
+    private synchronized void written(int chars) {
+        queuedChars -= chars;
+    }
+
+    private void writeFailed(Throwable failure) {
+        log.debug("write to {} failed: {}", remoteAddress, failure.toString());
+        synchronized (this) {
+            closing = true;
+            queuedChars = 0;
         }
     }
 
-    /** Closes after the frames already queued (such as the error explaining why) went out. */
+    /** Closes after the frames already sent (such as the error explaining why) went out. */
     @Override
     public void close(int code, String reason) {
+        Session s;
         synchronized (this) {
             if (closing || session == null) {
                 return;
             }
             closing = true;
-            outbound.add(new CloseRequest(code, reason));
-            if (writing) {
-                return;
-            }
-            writing = true;
-        }
-        writeNext();
-    }
-
-    private void writeNext() {
-        Object next;
-        Session s;
-        synchronized (this) {
-            next = outbound.poll();
-            if (next == null) {
-                writing = false;
-                return;
-            }
             s = session;
         }
-        if (next instanceof CloseRequest c) {
-            s.close(c.code(), c.reason(), Callback.NOOP);
-            return;
-        }
-        String text = (String) next;
-        synchronized (this) {
-            queuedChars -= text.length();
-        }
-        s.sendText(text, Callback.from(this::writeNext, failure -> {
-            log.debug("write to {} failed: {}", remoteAddress, failure.toString());
-            synchronized (this) {
-                closing = true;
-                writing = false;
-                outbound.clear();
-                queuedChars = 0;
-            }
-        }));
+        s.close(code, reason, Callback.NOOP);
     }
-
-    private record CloseRequest(int code, String reason) {}
 
     @Override
     public String kind() {
