@@ -8,19 +8,19 @@ import dev.kefu.agent.cache.MessageState;
 import dev.kefu.agent.login.AgentAccount;
 import dev.kefu.agent.net.ConnectionState;
 import dev.kefu.agent.settings.Preferences;
+import dev.kefu.agent.testing.Closer;
 import dev.kefu.agent.testing.SessionProbe;
 import dev.kefu.agent.testing.Silent;
 import dev.kefu.agent.testing.TestRelay;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -37,18 +37,11 @@ class NotesRecallsRatingsTest {
     @TempDir
     Path agentDir;
 
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private <T extends AutoCloseable> T track(T c) {
-        open.add(c);
-        return c;
+        return closer.track(c);
     }
 
     private AgentSession session(AgentAccount account) {

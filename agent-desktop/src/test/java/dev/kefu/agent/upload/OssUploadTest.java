@@ -9,20 +9,20 @@ import dev.kefu.agent.login.AgentAccount;
 import dev.kefu.agent.net.ConnectionState;
 import dev.kefu.agent.net.FilesClient;
 import dev.kefu.agent.settings.Preferences;
+import dev.kefu.agent.testing.Closer;
 import dev.kefu.agent.testing.SessionProbe;
 import dev.kefu.agent.testing.Silent;
 import dev.kefu.agent.testing.TestRelay;
 import dev.kefu.relay.testing.FakeAliyun;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,26 +50,17 @@ class OssUploadTest {
 
     FakeAliyun aliyun;
     TestRelay relay;
-    private final List<AutoCloseable> open = new ArrayList<>();
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     @BeforeEach
     void start() throws Exception {
-        aliyun = FakeAliyun.start(ossTmp);
-        relay = TestRelay.start(relayDir, 0, c -> c.withFiles(aliyun.relayConfig(MAX)));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        relay.close();
-        aliyun.close();
+        aliyun = track(FakeAliyun.start(ossTmp));
+        relay = track(TestRelay.start(relayDir, 0, c -> c.withFiles(aliyun.relayConfig(MAX))));
     }
 
     private <T extends AutoCloseable> T track(T c) {
-        open.add(c);
-        return c;
+        return closer.track(c);
     }
 
     private Uploader uploader(AgentAccount account, Uploader.Options options) {
