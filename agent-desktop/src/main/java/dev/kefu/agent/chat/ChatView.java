@@ -445,6 +445,11 @@ public final class ChatView {
         }
         bubble.getChildren().add(meta);
         bubble.setMaxWidth(BUBBLE_MAX_WIDTH);
+        return row(m, bubble, agentSide ? Pos.CENTER_RIGHT : Pos.CENTER_LEFT, "message-row");
+    }
+
+    /** The list row of a message or note bubble: aligned, styled, and with the bubble's context menu. */
+    private HBox row(ChatMessage m, VBox bubble, Pos alignment, String... styleClasses) {
         bubble.setOnContextMenuRequested(e -> {
             javafx.scene.control.ContextMenu menu = contextMenu(m);
             if (!menu.getItems().isEmpty()) {
@@ -453,8 +458,8 @@ public final class ChatView {
             e.consume();
         });
         HBox row = new HBox(bubble);
-        row.setAlignment(agentSide ? Pos.CENTER_RIGHT : Pos.CENTER_LEFT);
-        row.getStyleClass().add("message-row");
+        row.setAlignment(alignment);
+        row.getStyleClass().addAll(styleClasses);
         row.setUserData(m);
         return row;
     }
@@ -526,18 +531,7 @@ public final class ChatView {
         }
         bubble.getChildren().addAll(label, text, meta);
         bubble.setMaxWidth(BUBBLE_MAX_WIDTH);
-        bubble.setOnContextMenuRequested(e -> {
-            javafx.scene.control.ContextMenu menu = contextMenu(m);
-            if (!menu.getItems().isEmpty()) {
-                menu.show(bubble, e.getScreenX(), e.getScreenY());
-            }
-            e.consume();
-        });
-        HBox row = new HBox(bubble);
-        row.setAlignment(Pos.CENTER_RIGHT);
-        row.getStyleClass().addAll("message-row", "note-row");
-        row.setUserData(m);
-        return row;
+        return row(m, bubble, Pos.CENTER_RIGHT, "message-row", "note-row");
     }
 
     /** An image as a thumbnail (bytes fetched by signed URL, cached), a file as a link; both open the file. */
