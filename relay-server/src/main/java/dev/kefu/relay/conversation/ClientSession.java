@@ -76,7 +76,7 @@ public final class ClientSession {
         this.hub = hub;
         this.transport = transport;
         this.id = id;
-        this.serial = new SerialExecutor(hub.workers());
+        this.serial = new SerialExecutor(hub.workers(), transport::flush);
         this.rate = new TokenBucket(hub.config.rateLimitPerSec(), hub.config.rateLimitBurst());
     }
 
@@ -150,7 +150,7 @@ public final class ClientSession {
     void sendLater(String json) {
         serial.execute(() -> {
             if (state == State.READY) {
-                transport.send(json);
+                transport.sendMore(json);
             }
         });
     }
@@ -168,7 +168,7 @@ public final class ClientSession {
             if (msg.seq() > have + 1) {
                 replay(msg.conv(), have, msg.seq() - 1);
             }
-            transport.send(json);
+            transport.sendMore(json);
             delivered.put(msg.conv(), msg.seq());
         });
     }

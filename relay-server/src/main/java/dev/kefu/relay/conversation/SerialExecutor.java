@@ -10,15 +10,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs tasks one at a time, in submission order, on a shared pool: a session's state is touched by
  * one thread at a time without locks, and no session holds a thread while it has nothing to do.
+ * After each turn (the tasks run in one go on a pool thread) it runs {@code afterTurn}: a session
+ * flushes there the frames its tasks queued, one write for all of them.
  */
 final class SerialExecutor implements Executor {
     private final Executor pool;
+    private final Runnable afterTurn;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicInteger pending = new AtomicInteger();
 
     SerialExecutor(Executor pool) {
+        this(pool, () -> { });
+    }
+
+    SerialExecutor(Executor pool, Runnable afterTurn) {
         this.pool = pool;
+        this.afterTurn = afterTurn;
     }
 
     @Override
@@ -59,8 +67,12 @@ final class SerialExecutor implements Executor {
                 }
             }
         } finally {
-            scheduled.set(false);
-            schedule();
+            try {
+                afterTurn.run();
+            } finally {
+                scheduled.set(false);
+                schedule();
+            }
         }
     }
 }

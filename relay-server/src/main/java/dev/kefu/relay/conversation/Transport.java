@@ -7,8 +7,20 @@ package dev.kefu.relay.conversation;
  */
 public interface Transport {
 
-    /** Queues one JSON frame for the client, in call order. Dropped silently once closed. */
+    /** Queues one JSON frame for the client, in call order, and writes it out. Dropped silently once closed. */
     void send(String json);
+
+    /**
+     * Like {@link #send}, but the frame may wait for {@link #flush} (or the next {@link #send}) so
+     * that several frames leave in one write. Only for callers that flush when done.
+     */
+    default void sendMore(String json) {
+        send(json);
+    }
+
+    /** Writes out frames left waiting by {@link #sendMore}. */
+    default void flush() {
+    }
 
     /** Ends the connection with a WebSocket close code (long-poll: ends the session). */
     void close(int code, String reason);

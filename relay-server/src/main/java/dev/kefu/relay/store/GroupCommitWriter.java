@@ -27,8 +27,14 @@ import java.util.concurrent.TimeUnit;
 public final class GroupCommitWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
 
+    /** Longest a batch that found company waits for more writes before it commits. */
+    static final long GATHER_NANOS = TimeUnit.MICROSECONDS.toNanos(1000);
+    /** A batch this big commits at once: the commit's fixed cost is shared well enough. */
+    static final int GATHER_BELOW = 32;
+
     private final Connection conn;
     private final int maxBatch;
+    private final int gatherBelow;
     private final BlockingQueue<Pending<?>> queue;
     private final Thread thread;
     private final ExecutorService dispatcher;
@@ -45,6 +51,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     public GroupCommitWriter(Connection conn, int maxBatch, int maxQueued, MeterRegistry meters) {
         this.conn = conn;
         this.maxBatch = maxBatch;
+        this.gatherBelow = Math.min(GATHER_BELOW, maxBatch);
         this.queue = new LinkedBlockingQueue<>(maxQueued);
         this.commitTimer = Timer.builder("kefu.store.commit")
                 .description("Time to run and commit one batch of writes")
@@ -111,6 +118,9 @@ public final class GroupCommitWriter implements AutoCloseable {
                 }
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
+                if (batch.size() > 1 && batch.size() < gatherBelow) {
+                    gather(batch);
+                }
                 runBatch(batch);
             } catch (InterruptedException e) {
                 if (queue.isEmpty()) {
@@ -123,6 +133,32 @@ public final class GroupCommitWriter implements AutoCloseable {
             } finally {
                 batch.clear();
             }
+        }
+    }
+
+    /**
+     * Writes arrived while the last batch committed, so more are likely on their way: wait up to
+     * {@link #GATHER_NANOS} for them. A commit costs a fixed ~0.2-0.3 ms (an fsync, and the pages
+     * every write touches written once per commit, however many writes share them), so at a few
+     * thousand writes a second batches of 2 cost twice the CPU per write of batches of 10. A lone
+     * write (a quiet relay) never waits.
+     */
+    private void gather(List<Pending<?>> batch) {
+        long deadline = System.nanoTime() + GATHER_NANOS;
+        while (batch.size() < gatherBelow) {
+            long left = deadline - System.nanoTime();
+            Pending<?> more;
+            try {
+                more = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // commit what was taken; the loop stops after it
+                return;
+            }
+            if (more == null) {
+                return;
+            }
+            batch.add(more);
+            queue.drainTo(batch, gatherBelow - batch.size());
         }
     }
 

@@ -6,6 +6,10 @@ import dev.kefu.relay.conversation.ConversationHub;
 import dev.kefu.relay.conversation.Transport;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.websocket.common.WebSocketSession;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.OpCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,8 @@ public final class WebSocketTransport implements Session.Listener.AutoDemanding,
     /** Characters handed to Jetty and not yet written. Guarded by {@code this}, as are the two below. */
     private long queuedChars;
     private boolean closing;
+    /** The last frame handed to Jetty was batched: a {@link #flush} has something to write. */
+    private boolean batched;
     private Session session;
     private ClientSession client;
 
@@ -91,6 +97,33 @@ public final class WebSocketTransport implements Session.Listener.AutoDemanding,
      */
     @Override
     public void send(String json) {
+        send(json, false);
+    }
+
+    /**
+     * Jetty copies a batched frame into the connection's batch buffer and writes that when it is
+     * full, on {@link #flush}, or with the next unbatched frame: an agent that gets 50 frames in
+     * one turn of its session gets them in a few writes, not 50.
+     */
+    @Override
+    public void sendMore(String json) {
+        send(json, true);
+    }
+
+    @Override
+    public void flush() {
+        CoreSession core;
+        synchronized (this) {
+            if (closing || session == null || !batched) {
+                return;
+            }
+            batched = false;
+            core = ((WebSocketSession) session).getCoreSession();
+        }
+        core.flush(org.eclipse.jetty.util.Callback.NOOP);
+    }
+
+    private void send(String json, boolean batch) {
         Session s;
         boolean tooSlow;
         synchronized (this) {
@@ -100,6 +133,7 @@ public final class WebSocketTransport implements Session.Listener.AutoDemanding,
             tooSlow = queuedChars + json.length() > MAX_QUEUED_CHARS;
             if (!tooSlow) {
                 queuedChars += json.length();
+                batched = batch;
             }
             s = session;
         }
@@ -109,7 +143,8 @@ public final class WebSocketTransport implements Session.Listener.AutoDemanding,
             return;
         }
         int chars = json.length();
-        s.sendText(json, Callback.from(() -> written(chars), this::writeFailed));
+        ((WebSocketSession) s).getCoreSession().sendFrame(new Frame(OpCode.TEXT, json),
+                org.eclipse.jetty.util.Callback.from(() -> written(chars), this::writeFailed), batch);
     }
 
     private synchronized void written(int chars) {
