@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -53,6 +54,9 @@ public final class Assigner implements AutoCloseable {
     private final Map<String, String> lastAssigned = new HashMap<>();
     private final Map<String, ServiceState> lastService = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Integer>> lastPositions = new HashMap<>();
+    /** Per site, on the assigner thread only. */
+    private final Map<String, MeanHandle> meanHandle = new HashMap<>();
+    static final long MEAN_HANDLE_TTL_MS = 10_000;
 
     /** @param tickMs how often to re-check without a poke (business hours, auto-close) */
     public Assigner(MessageStore store, AccountStore accounts, Desk desk, Clock clock, long tickMs) {
@@ -108,10 +112,11 @@ public final class Assigner implements AutoCloseable {
                 if (closeIdle) {
                     closeIdle(site);
                 }
+                List<Conversation> waiting = store.waiting(site.key());
                 if (site.autoAssigns()) {
-                    assign(site, open);
+                    waiting = assign(site, waiting, open);
                 }
-                tellPositions(site);
+                tellPositions(site, waiting);
                 ServiceState now = service(site);
                 ServiceState before = lastService.put(site.key(), now);
                 if (before != null && !before.equals(now)) {
@@ -140,17 +145,20 @@ public final class Assigner implements AutoCloseable {
         }
     }
 
-    private void assign(SiteRecord site, Map<String, Integer> open) {
-        List<Conversation> waiting = store.waiting(site.key());
+    /** Gives waiting conversations to agents with room, in order; returns those still waiting. */
+    private List<Conversation> assign(SiteRecord site, List<Conversation> waiting, Map<String, Integer> open) {
         if (waiting.isEmpty()) {
-            return;
+            return waiting;
         }
         List<AgentRecord> agents = desk.availableAgents(site.key()).stream()
                 .sorted(Comparator.comparing(AgentRecord::id)).toList();
-        for (Conversation conv : waiting) {
+        List<Conversation> left = new ArrayList<>();
+        for (int i = 0; i < waiting.size(); i++) {
+            Conversation conv = waiting.get(i);
             AgentRecord pick = pick(site, agents, open);
             if (pick == null) {
-                return; // everyone is full: the rest keep waiting, in order
+                left.addAll(waiting.subList(i, waiting.size()));
+                break; // everyone is full: the rest keep waiting, in order
             }
             ConvChange r = store.accept(conv.id(), pick.id(), any -> true).join();
             if (r.isRefused() || !r.changed()) {
@@ -160,6 +168,7 @@ public final class Assigner implements AutoCloseable {
             lastAssigned.put(site.key(), pick.id());
             desk.conversationChanged(r.conversation());
         }
+        return left;
     }
 
     /** The next agent under the site's mode with room for one more chat, or null. */
@@ -178,14 +187,13 @@ public final class Assigner implements AutoCloseable {
         return free.stream().min(order).orElse(null);
     }
 
-    private void tellPositions(SiteRecord site) {
-        List<Conversation> waiting = store.waiting(site.key());
+    private void tellPositions(SiteRecord site, List<Conversation> waiting) {
         Map<String, Integer> previous = lastPositions.getOrDefault(site.key(), Map.of());
         Map<String, Integer> now = new HashMap<>();
         if (!waiting.isEmpty()) {
             // Each place ahead waits for one chat to end somewhere on the desk: the mean chat length
             // shared among the agents who can take chats.
-            long meanHandle = store.meanHandleMs(site.key(), 20);
+            long meanHandle = meanHandleMs(site.key());
             long perVisitor = Math.max(MIN_HANDLE_MS, meanHandle > 0 ? meanHandle : DEFAULT_HANDLE_MS);
             int agents = Math.max(1, desk.availableAgents(site.key()).size());
             for (int i = 0; i < waiting.size(); i++) {
@@ -199,6 +207,23 @@ public final class Assigner implements AutoCloseable {
         }
         lastPositions.put(site.key(), now);
     }
+
+    /**
+     * The mean length of the site's last 20 chats, read at most every {@link #MEAN_HANDLE_TTL_MS}:
+     * an estimate of minutes need not follow every chat that ends, and reading it takes a scan of
+     * the site's conversations, on a thread that may run 40 times a second while a queue moves.
+     */
+    private long meanHandleMs(String site) {
+        long now = System.nanoTime();
+        MeanHandle cached = meanHandle.get(site);
+        if (cached == null || now - cached.readNanos() > TimeUnit.MILLISECONDS.toNanos(MEAN_HANDLE_TTL_MS)) {
+            cached = new MeanHandle(store.meanHandleMs(site, 20), now);
+            meanHandle.put(site, cached);
+        }
+        return cached.ms();
+    }
+
+    private record MeanHandle(long ms, long readNanos) {}
 
     /** Forgets the last position told for a conversation, so the next run tells it again (a visitor reconnected). */
     public void retell(String conversationId) {
