@@ -178,6 +178,8 @@ class CidEchoTest {
             c.visitor.send(new Frame.Recall(c.conv, 1L));
             assertThat(c.visitor.next("recalled").has("cid")).isFalse();
             c.agent.send(new Frame.Close(c.conv));
+            c.visitor.next(f -> "conv".equals(f.path("type").asText())
+                    && "closed".equals(f.path("conv").path("status").asText()), "closed");
             c.visitor.send(new Frame.Rate(c.conv, 4, null));
             assertThat(c.visitor.next(hasRating(), "rated").has("cid")).isFalse();
         }
