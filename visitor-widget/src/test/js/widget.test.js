@@ -913,6 +913,13 @@ test('paperclip_opensTheFilePicker', () => {
 
 // ---- contact details and rating
 
+// A contact or rate frame as sent, its cid checked and taken out (the widget makes it).
+function withoutCid(frame) {
+  const { cid, ...rest } = frame;
+  assert.match(cid, /^c-[A-Za-z0-9_-]{20}$/);
+  return rest;
+}
+
 function fillContact(tab, fields) {
   for (const k of ['name', 'phone', 'email', 'text']) tab.hook('c-' + k).value = fields[k] || '';
   tab.hook('c-submit').dispatch('click');
@@ -951,7 +958,7 @@ test('contactWithoutConversation_sendsTheMessageFirst_thenTheContactOnce', () =>
   ackLastSend(tab, 'k1', 1);
   const sent = tab.sent('contact');
   assert.equal(sent.length, 1);
-  assert.deepEqual(sent[0], { type: 'contact', conv: 'k1', name: '李雷 🦊', phone: '+86 138 0013 8000', text: '请回电 📞' });
+  assert.deepEqual(withoutCid(sent[0]), { type: 'contact', conv: 'k1', name: '李雷 🦊', phone: '+86 138 0013 8000', text: '请回电 📞' });
   tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'offline', lastSeq: 1, contact: sent[0] } });
   assert.equal(tab.hook('contact').getAttribute('data-state'), 'sent');
   assert.match(tab.hook('contact-status').textContent, /已收到您的联系方式/);
@@ -971,7 +978,7 @@ test('contactLeftOffline_sentAfterWelcome_andNotResentOnceTheRelayListsIt', () =
   tab.clock.tick(600);
   tab.ws().open();
   welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'offline' }]);
-  assert.deepEqual(tab.sent('contact'), [{ type: 'contact', conv: 'k1', email: 'li@example.com' }]);
+  assert.deepEqual(tab.sent('contact').map(withoutCid), [{ type: 'contact', conv: 'k1', email: 'li@example.com' }]);
   tab.ws().drop(); // the relay stored it, but its conv frame was lost with the connection
   tab.clock.tick(2000);
   tab.ws().open();
@@ -992,6 +999,65 @@ test('contactRefused_showsTheReason_andSubmittingAgainRetries', () => {
   assert.equal(tab.sent('contact').length, 2);
 });
 
+// Contact details left in open chat k1, then k1 closed and rated: both pending at once, the
+// contact sent first. welcomeExtra: what the welcome adds ({ cidEcho: true } or nothing).
+function contactAndRatingPending(tab, welcomeExtra) {
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'open', agent: 'a1', agentName: 'Alice' }], welcomeExtra);
+  tab.hook('contact-open').dispatch('click');
+  fillContact(tab, { email: 'li@example.com' });
+  tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'closed', agent: 'a1', agentName: 'Alice', lastSeq: 1 } });
+  tab.hooks('star')[2].dispatch('click');
+  tab.hook('r-submit').dispatch('click');
+  return { contact: tab.sent('contact')[0], rate: tab.sent('rate')[0] };
+}
+
+test('contactAndRatingPending_errorsNamingTheirCids_goToTheirOwn_whateverTheOrder', () => {
+  const tab = boot();
+  const { contact, rate } = contactAndRatingPending(tab, { cidEcho: true });
+  assert.ok(contact && rate && contact.cid !== rate.cid, 'both sent, each with its own cid');
+
+  tab.ws().receive({ type: 'error', code: 'bad_frame', message: 'score is 1 to 5', cid: rate.cid });
+
+  assert.equal(tab.hook('rate').getAttribute('data-state'), 'failed');
+  assert.equal(tab.hook('contact').getAttribute('data-state'), 'pending', 'the older contact was not the one refused');
+  tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'closed', agentName: 'Alice', lastSeq: 1, contact: withoutCid(contact) }, cid: contact.cid });
+  assert.equal(tab.hook('contact').getAttribute('data-state'), 'sent');
+});
+
+test('relayEchoingCids_aCidlessErrorAnswersNeitherPendingContactNorRating', () => {
+  const tab = boot();
+  contactAndRatingPending(tab, { cidEcho: true });
+
+  tab.ws().receive({ type: 'error', code: 'unknown_conv', message: 'no conversation k0' }); // a sync's, say
+
+  assert.equal(tab.hook('contact').getAttribute('data-state'), 'pending');
+  assert.equal(tab.hook('rate').getAttribute('data-state'), 'pending');
+});
+
+test('olderRelay_noCidEcho_aCidlessErrorStillAnswersTheOldestPending', () => {
+  const tab = boot();
+  contactAndRatingPending(tab);
+
+  tab.ws().receive({ type: 'error', code: 'unknown_conv', message: 'no conversation k1' });
+
+  assert.equal(tab.hook('contact').getAttribute('data-state'), 'failed', 'the contact went first');
+  assert.equal(tab.hook('rate').getAttribute('data-state'), 'pending');
+});
+
+test('contactResent_afterReconnect_keepsItsCid', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'offline' }], { cidEcho: true });
+  tab.hook('contact-open').dispatch('click');
+  fillContact(tab, { email: 'li@example.com' });
+  const first = tab.sent('contact')[0];
+  tab.ws().drop();
+  tab.clock.tick(600);
+  tab.ws().open();
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'offline' }], { cidEcho: true });
+
+  assert.equal(tab.sent('contact')[0].cid, first.cid);
+});
+
 test('closedConversation_asksForARating_once', () => {
   const storage = new SharedStorage();
   const tab = boot({ storage });
@@ -1007,7 +1073,7 @@ test('closedConversation_asksForARating_once', () => {
   assert.equal(tab.hook('r-caption').textContent, '满意');
   tab.hook('r-comment').value = ' 很好 👍 ';
   tab.hook('r-submit').dispatch('click');
-  assert.deepEqual(tab.sent('rate'), [{ type: 'rate', conv: 'k1', score: 4, comment: '很好 👍' }]);
+  assert.deepEqual(tab.sent('rate').map(withoutCid), [{ type: 'rate', conv: 'k1', score: 4, comment: '很好 👍' }]);
   tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'closed', agentName: 'Alice', lastSeq: 1, rating: 4, ratingComment: '很好 👍' } });
   assert.equal(tab.hook('rate').getAttribute('data-state'), 'sent');
   assert.match(tab.hook('rate-status').textContent, /感谢您的评价！ ★★★★☆$/);

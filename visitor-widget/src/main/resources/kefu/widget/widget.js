@@ -815,6 +815,7 @@
     readSent = {};
     syncing = {};
     awaiting = [];
+    cidEcho = !!f.cidEcho;
     if (f.heartbeatSec > 0) heartbeatSec = f.heartbeatSec;
     // Not in protocol v1: a future welcome may say the site turned typing preview off.
     if (f.typingPreview === false) typingPreview = false;
@@ -944,8 +945,9 @@
 
   function onError(f) {
     var code = f.code || 'unknown';
+    var desk = f.cid ? deskKind(f.cid) : !cidEcho && DESK_ERRORS[code] && awaiting[0];
+    if (desk) return deskError(desk, code, f.message || '');
     if (f.cid) return refuseOutbox(f.cid, code, f.message);
-    if (awaiting.length && DESK_ERRORS[code]) return deskError(code, f.message || '');
     if (code === 'bad_identity' && identity.userId && !dropSignedIdentity) {
       // The host's signature is wrong: chatting anonymously beats not chatting at all.
       warn('identify(): userHash rejected by the relay; continuing without userId');
@@ -1141,13 +1143,14 @@
   }
 
   // ---------------------------------------------------------------- contact details and rating
-  // Neither frame has a cid (docs/protocol.md, "Kefu's additions"): the relay answers each with a
-  // conv frame carrying conv.contact or conv.rating, or with an error naming no cid. So the widget
-  // keeps one pending contact and one pending rating in storage, as it keeps its outbox, sends them
-  // after every welcome until a conv frame (or a welcome's list) shows the relay has them, and takes
-  // a cid-less error that comes while one is unanswered as its answer. A resend cannot double
-  // anything: the relay keeps one contact per conversation (a resend overwrites it with the same
-  // values) and refuses a second rating ("rated already", which counts as done).
+  // The relay answers each with a conv frame carrying conv.contact or conv.rating, or with an error.
+  // The widget keeps one pending contact and one pending rating in storage, as it keeps its outbox,
+  // and sends them, each with a cid of its own, after every welcome until a conv frame (or a
+  // welcome's list) shows the relay has them. A relay whose welcome says cidEcho names that cid in
+  // its error (docs/protocol.md, "Request ids"); an older one names none, so then a cid-less error
+  // that comes while one is unanswered is taken as its answer. A resend cannot double anything: the
+  // relay keeps one contact per conversation (a resend overwrites it with the same values) and
+  // refuses a second rating ("rated already", which counts as done).
 
   var C_FIELDS = ['name', 'phone', 'email', 'text'];
   var C_MAX = { name: 200, phone: 64, email: 200, text: 2000 }; // code points, as the relay clips
@@ -1155,6 +1158,7 @@
   var EMAIL_RE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
   var DESK_ERRORS = { unknown_conv: 1, bad_frame: 1, not_allowed: 1, server_busy: 1, rate_limited: 1 };
   var awaiting = [];          // 'contact' / 'rate' sent on this connection, not answered yet
+  var cidEcho = false;        // the relay names our contact's or rating's cid in its errors
   var contactWanted = false;  // the visitor opened the form from the header
   var contactDone = false;    // the relay confirmed a contact on this page: thank until closed
   var ratedHere = {};         // conv -> true: rated on this page, so the thanks stay in view
@@ -1171,14 +1175,15 @@
     var cur = currentConv();
     if (c && c.state === 'pending' && !sentOnThisConnection.contact) {
       // Left before there was a conversation: its message (in the outbox) opens one, then it goes.
-      if (!c.conv && cur) {
-        c.conv = cur.id;
-        store.set('contact', c);
-      }
-      if (c.conv) deskSend('contact', { type: 'contact', conv: c.conv, name: c.name, email: c.email, phone: c.phone, text: c.text });
+      if (!c.conv && cur) c.conv = cur.id;
+      c.cid = c.cid || newCid(); // made with the entry (not by an older widget): kept across resends
+      store.set('contact', c);
+      if (c.conv) deskSend('contact', { type: 'contact', conv: c.conv, name: c.name, email: c.email, phone: c.phone, text: c.text, cid: c.cid });
     }
     if (r && r.state === 'pending' && !sentOnThisConnection.rate) {
-      deskSend('rate', { type: 'rate', conv: r.conv, score: r.score, comment: r.comment });
+      r.cid = r.cid || newCid();
+      store.set('rate', r);
+      deskSend('rate', { type: 'rate', conv: r.conv, score: r.score, comment: r.comment, cid: r.cid });
     }
   }
 
@@ -1219,8 +1224,13 @@
     return true;
   }
 
-  function deskError(code, message) {
-    var kind = awaiting.shift();
+  // Which of ours an error naming cid answers: 'contact', 'rate' or null.
+  function deskKind(cid) {
+    return (store.get('contact', 0) || 0).cid === cid ? 'contact' : (store.get('rate', 0) || 0).cid === cid ? 'rate' : null;
+  }
+
+  function deskError(kind, code, message) {
+    answered(kind);
     var e = store.get(kind, null);
     if (!e || e.state !== 'pending') return;
     if (RETRY_LATER[code]) {
@@ -1268,7 +1278,7 @@
       ui.c[bad[0]].setAttribute('aria-invalid', 'true');
       return ui.c[bad[0]].focus();
     }
-    var entry = { conv: cur ? cur.id : null, state: 'pending', ts: Date.now() };
+    var entry = { conv: cur ? cur.id : null, state: 'pending', ts: Date.now(), cid: newCid() };
     for (var j = 0; j < C_FIELDS.length; j++) entry[C_FIELDS[j]] = v[C_FIELDS[j]] || undefined;
     if (!cur) {
       // No conversation to attach the details to: the message opens one (an offline one when
@@ -1349,7 +1359,7 @@
     if (!c) return;
     if (!stars) return showRateError(T.rPick);
     if (codePoints(comment) > COMMENT_MAX) return showRateError(T.cLong.replace('{n}', COMMENT_MAX));
-    store.set('rate', { conv: c.id, score: stars, comment: comment || undefined, state: 'pending' });
+    store.set('rate', { conv: c.id, score: stars, comment: comment || undefined, state: 'pending', cid: newCid() });
     delete sentOnThisConnection.rate;
     flushDesk();
     renderAll(true);

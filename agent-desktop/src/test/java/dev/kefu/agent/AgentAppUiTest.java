@@ -224,8 +224,9 @@ class AgentAppUiTest {
     @Order(30)
     void attach_imageAndFile_thumbnailAndLink_visitorDownloadsTheBytes() throws Exception {
         // Runs after the offline steps (the screen capture and the file opener load AWT into this JVM):
-        // the relay comes back on the same data and port, the visitor reconnects.
-        relay = TestRelay.start(relayDir, relayPort);
+        // the relay comes back on the same data and port, the visitor reconnects. It comes back with a
+        // recall window of 3 s instead of 2 minutes, which the app learns from its welcome (step 34).
+        relay = TestRelay.start(relayDir, relayPort, c -> c.withRecallWindow(3));
         relayStopped = false;
         app.session().reconnectNow();
         waitUntil(() -> app.session().status().isOnline());
@@ -327,6 +328,41 @@ class AgentAppUiTest {
     }
 
     @Test
+    @Order(34)
+    void recallMenu_followsTheRecallWindowOfTheRelaysWelcome_notTheDefaultTwoMinutes() throws Exception {
+        var service = app.session().conversations();
+        assertThat(service.recallWindowMs()).isEqualTo(3_000L);
+        var chat = app.mainViewModel().chat();
+        robot.clickOn("#input").write("Recall window check");
+        robot.type(KeyCode.ENTER);
+        visitor.next(f -> "Recall window check".equals(f.path("body").asText()), "the reply");
+        waitUntil(() -> chat.messages().stream().anyMatch(m -> "Recall window check".equals(m.body())
+                && m.state() == dev.kefu.agent.cache.MessageState.SENT));
+        dev.kefu.agent.cache.ChatMessage sent = chat.messages().stream()
+                .filter(m -> "Recall window check".equals(m.body()) && m.state() == dev.kefu.agent.cache.MessageState.SENT)
+                .findFirst().orElseThrow();
+
+        // Older than the relay's 3 s by the relay's clock, though well within two minutes.
+        waitUntil(() -> service.relayNow() - sent.ts() > 3_000L);
+        Node bubble = robot.lookup(".bubble-agent").match(n -> ((javafx.scene.Parent) n).getChildrenUnmodifiable().stream()
+                .anyMatch(c -> c instanceof Label l && "Recall window check".equals(l.getText()))).query();
+        robot.rightClickOn(bubble);
+        waitUntil(() -> recallItem().isPresent());
+        assertThat(WaitForAsyncUtils.asyncFx(() -> recallItem().orElseThrow().isDisable()).get())
+                .as("Recall greyed out once the relay's window passed").isTrue();
+        robot.type(KeyCode.ESCAPE);
+    }
+
+    /** The "Recall" item of the bubble menu on screen, if one is showing; FX thread. */
+    private java.util.Optional<javafx.scene.control.MenuItem> recallItem() {
+        return robot.listWindows().stream()
+                .filter(w -> w instanceof javafx.scene.control.ContextMenu cm && w.isShowing() && "bubbleMenu".equals(cm.getId()))
+                .flatMap(w -> ((javafx.scene.control.ContextMenu) w).getItems().stream())
+                .filter(i -> "recallItem".equals(i.getId()))
+                .findFirst();
+    }
+
+    @Test
     @Order(10)
     void noteToggle_writesAnInternalNote_inItsOwnColour_thatTheVisitorNeverGets() throws Exception {
         robot.clickOn("#navConversations");
@@ -389,7 +425,7 @@ class AgentAppUiTest {
                 .orElseThrow();
         WaitForAsyncUtils.asyncFx(() -> chat.recall(visitors)).get();
         waitUntil(() -> textOf("#chatNotice").equals(
-                "Not recalled: only your own messages, within 2 minutes of sending. (only its sender may recall a message)"));
+                "Not recalled: only your own messages, within the relay's recall window. (only its sender may recall a message)"));
         Screenshots.save(app.stage().getScene(), "chat-recall-refused.png");
     }
 

@@ -51,12 +51,19 @@ public sealed interface Frame {
 
     /**
      * The relay's answer to {@code hello}: the session id, who the client is, the conversations it
-     * may see and the heartbeat period in seconds.
+     * may see and the heartbeat period in seconds. Kefu relays add {@code recallWindowMs}, how long
+     * after sending a message its sender may recall it (null from older relays: assume two minutes),
+     * and {@code cidEcho}, true when the relay echoes the {@code cid} of {@link Contact}, {@link Rate}
+     * and {@link Recall} in its answers (null from older relays: their refusals name no cid).
      * <pre>{@code welcome.conversations().forEach(c -> cache.lastSeq(c.id(), c.lastSeq()));}</pre>
      */
     @JsonTypeName("welcome")
     record Welcome(String session, Party you, List<ConvInfo> conversations, int heartbeatSec,
-                   long serverTime) implements Frame {}
+                   long serverTime, Long recallWindowMs, Boolean cidEcho) implements Frame {
+        public Welcome(String session, Party you, List<ConvInfo> conversations, int heartbeatSec, long serverTime) {
+            this(session, you, conversations, heartbeatSec, serverTime, null, null);
+        }
+    }
 
     /**
      * A message from a client. {@code cid} is unique per sender and makes resends idempotent;
@@ -180,11 +187,17 @@ public sealed interface Frame {
     record Invite(String cid, String visitor, String body) implements Frame {}
 
     /**
-     * Tells agents (and the conversation's visitor) of a conversation's new state.
+     * Tells agents (and the conversation's visitor) of a conversation's new state. {@code cid} is
+     * only on the copy that answers a {@link Contact} or {@link Rate} sent with a cid, to the
+     * connection that sent it; null everywhere else.
      * <pre>{@code conversations.put(u.conv().id(), u.conv());}</pre>
      */
     @JsonTypeName("conv")
-    record ConvUpdate(ConvInfo conv) implements Frame {}
+    record ConvUpdate(ConvInfo conv, String cid) implements Frame {
+        public ConvUpdate(ConvInfo conv) {
+            this(conv, null);
+        }
+    }
 
     /**
      * Heartbeat; the relay sends one every {@code heartbeatSec} and the client answers {@link Pong}.
@@ -253,12 +266,18 @@ public sealed interface Frame {
     record AgentList(List<AgentInfo> agents) implements Frame {}
 
     /**
-     * Contact details a visitor leaves with a message when nobody can answer now.
-     * <pre>{@code new Frame.Contact(convId, "Li Lei", "li@example.com", "+86 138...", null)}</pre>
+     * Contact details a visitor leaves with a message when nobody can answer now. {@code cid} is
+     * optional and made by the client like a send's: the relay echoes it in the {@link Error} or
+     * {@link ConvUpdate} that answers this frame. Inside {@link ConvInfo#contact()} it is always null.
+     * <pre>{@code new Frame.Contact(convId, "Li Lei", "li@example.com", "+86 138...", null, "k-7")}</pre>
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonTypeName("contact")
-    record Contact(String conv, String name, String email, String phone, String text) implements Frame {}
+    record Contact(String conv, String name, String email, String phone, String text, String cid) implements Frame {
+        public Contact(String conv, String name, String email, String phone, String text) {
+            this(conv, name, email, phone, text, null);
+        }
+    }
 
     /**
      * An internal note: agents only, never sent to the visitor. Agents write one with a
@@ -271,25 +290,42 @@ public sealed interface Frame {
             implements Frame {}
 
     /**
-     * The sender takes back its own message, within two minutes of sending it.
-     * <pre>{@code new Frame.Recall(convId, 22L)}</pre>
+     * The sender takes back its own message, within the relay's recall window
+     * ({@link Welcome#recallWindowMs()}, two minutes by default). {@code cid} is optional, made by the
+     * client: the relay echoes it in the {@link Error} or {@link Recalled} that answers this frame.
+     * <pre>{@code new Frame.Recall(convId, 22L, "r-1")}</pre>
      */
     @JsonTypeName("recall")
-    record Recall(String conv, Long seq) implements Frame {}
+    record Recall(String conv, Long seq, String cid) implements Frame {
+        public Recall(String conv, Long seq) {
+            this(conv, seq, null);
+        }
+    }
 
     /**
-     * A message was recalled: show a "recalled" marker in its place.
+     * A message was recalled: show a "recalled" marker in its place. {@code cid} is only on the copy
+     * that answers a {@link Recall} sent with a cid, to the connection that sent it.
      * <pre>{@code bubbles.get(r.seq()).markRecalled();}</pre>
      */
     @JsonTypeName("recalled")
-    record Recalled(String conv, long seq, Party from, long ts) implements Frame {}
+    record Recalled(String conv, long seq, Party from, long ts, String cid) implements Frame {
+        public Recalled(String conv, long seq, Party from, long ts) {
+            this(conv, seq, from, ts, null);
+        }
+    }
 
     /**
      * A visitor rates a closed conversation, once: {@code score} 1 to 5 and an optional comment.
-     * <pre>{@code new Frame.Rate(convId, 5, "很好")}</pre>
+     * {@code cid} is optional, made by the client: the relay echoes it in the {@link Error} or
+     * {@link ConvUpdate} that answers this frame.
+     * <pre>{@code new Frame.Rate(convId, 5, "很好", "k-8")}</pre>
      */
     @JsonTypeName("rate")
-    record Rate(String conv, Integer score, String comment) implements Frame {}
+    record Rate(String conv, Integer score, String comment, String cid) implements Frame {
+        public Rate(String conv, Integer score, String comment) {
+            this(conv, score, comment, null);
+        }
+    }
 
     /**
      * An agent's quick replies (shared ones of its sites and its personal ones), on hello and on change.

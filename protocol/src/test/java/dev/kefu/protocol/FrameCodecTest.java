@@ -90,7 +90,7 @@ class FrameCodecTest {
                 new Frame.FileRef("k/x.png", "x.png", 10L, "image/png"), 99);
         List<Frame> all = List.of(
                 new Frame.Hello(Role.AGENT, null, "t", null, Map.of("c1", 3L), new Frame.ClientInfo("n", "1")),
-                new Frame.Welcome("s", agent, List.of(conv), 25, 1),
+                new Frame.Welcome("s", agent, List.of(conv), 25, 1, 120_000L, true),
                 new Frame.Send("k", "c1", "text", "b", null), new Frame.Ack("k", "c1", 1, 2), msg,
                 new Frame.Sync("c1", 9L, null, 5), new Frame.Msgs("c1", List.of(msg), true),
                 new Frame.PageView("u", "t", "r"), new Frame.VisitorEvent("online", vp),
@@ -100,9 +100,9 @@ class FrameCodecTest {
                 new Frame.Ping(), new Frame.Pong(), Frame.Error.of(ErrorCode.CONV_CLOSED, "m", "k"),
                 new Frame.QueueUpdate("c1", 2, 120), new Frame.Service(false, "no_agents", "Shop", "欢迎", true),
                 new Frame.AgentStatus("away"), new Frame.AgentList(List.of(new Frame.AgentInfo("a1", "W", "online", 1, 5))),
-                new Frame.Contact("c1", "Li", "li@x", "+86", "call me"),
-                new Frame.Note("c1", 1, "n1", agent, "internal", 3, 9), new Frame.Recall("c1", 3L),
-                new Frame.Recalled("c1", 3, agent, 10), new Frame.Rate("c1", 5, "好"),
+                new Frame.Contact("c1", "Li", "li@x", "+86", "call me", "k2"),
+                new Frame.Note("c1", 1, "n1", agent, "internal", 3, 9), new Frame.Recall("c1", 3L, "k3"),
+                new Frame.Recalled("c1", 3, agent, 10, "k3"), new Frame.Rate("c1", 5, "好", "k4"),
                 new Frame.QuickReplies(List.of(new Frame.QuickReply("q1", null, true, "hi", "Hello!", null))));
 
         for (Frame f : all) {
@@ -110,6 +110,38 @@ class FrameCodecTest {
         }
         assertThat(all).extracting(f -> FrameCodec.parse(FrameCodec.encode(f)).get("type").asText())
                 .containsExactlyInAnyOrderElementsOf(FrameCodec.knownTypes());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "contact  | {\"type\":\"contact\",\"conv\":\"c1\",\"name\":\"李\",\"cid\":\"k-😀\"}",
+            "rate     | {\"type\":\"rate\",\"conv\":\"c1\",\"score\":5,\"cid\":\"k-😀\"}",
+            "recall   | {\"type\":\"recall\",\"conv\":\"c1\",\"seq\":3,\"cid\":\"k-😀\"}",
+            "recalled | {\"type\":\"recalled\",\"conv\":\"c1\",\"seq\":3,\"ts\":1,\"cid\":\"k-😀\"}",
+            "conv     | {\"type\":\"conv\",\"conv\":{\"id\":\"c1\",\"lastSeq\":0,\"createdAt\":0},\"cid\":\"k-😀\"}",
+    })
+    void optionalCid_ofContactRateRecallAndTheirAnswers_roundTripsByteExact(String type, String json) throws Exception {
+        Frame f = FrameCodec.decode(json);
+
+        JsonNode again = FrameCodec.parse(FrameCodec.encode(f));
+        assertThat(again.get("type").asText()).isEqualTo(type);
+        assertThat(again.get("cid").asText().getBytes(StandardCharsets.UTF_8))
+                .isEqualTo("k-😀".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void framesWithoutTheOptionalCid_decodeAsBefore_andEncodeWithoutIt() throws Exception {
+        Frame.Rate rate = (Frame.Rate) FrameCodec.decode("{\"type\":\"rate\",\"conv\":\"c1\",\"score\":4}");
+        Frame.Welcome old = (Frame.Welcome) FrameCodec.decode(
+                "{\"type\":\"welcome\",\"session\":\"s\",\"conversations\":[],\"heartbeatSec\":25,\"serverTime\":1}");
+
+        assertThat(rate).isEqualTo(new Frame.Rate("c1", 4, null));
+        assertThat(old.recallWindowMs()).isNull();
+        assertThat(old.cidEcho()).isNull();
+        assertThat(FrameCodec.parse(FrameCodec.encode(new Frame.Recall("c1", 3L))).has("cid")).isFalse();
+        JsonNode welcome = FrameCodec.parse(FrameCodec.encode(new Frame.Welcome("s", null, List.of(), 25, 1, 5_000L, true)));
+        assertThat(welcome.get("recallWindowMs").asLong()).isEqualTo(5_000L);
+        assertThat(welcome.get("cidEcho").asBoolean()).isTrue();
     }
 
     @Test

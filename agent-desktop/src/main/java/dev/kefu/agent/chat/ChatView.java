@@ -482,7 +482,7 @@ public final class ChatView {
         return new VBox(2, marker, was);
     }
 
-    /** Copy for text; Recall for own messages, greyed out once the two minutes have passed or when offline. */
+    /** Copy for text; Recall for own messages, greyed out once the relay's recall window has passed or when offline. */
     private javafx.scene.control.ContextMenu contextMenu(ChatMessage m) {
         javafx.scene.control.ContextMenu menu = new javafx.scene.control.ContextMenu();
         menu.setId("bubbleMenu");

@@ -255,15 +255,16 @@ public final class ChatViewModel {
 
     /**
      * Whether {@code m} offers "Recall" at {@code nowMs}: this agent's own stored message, not a
-     * note, not recalled yet, sent within {@link ConversationService#RECALL_WINDOW_MS}.
+     * note, not recalled yet, sent within {@code windowMs} (the relay's recall window; times are the
+     * relay's).
      */
-    public static boolean canRecall(ChatMessage m, String myId, long nowMs) {
+    public static boolean canRecall(ChatMessage m, String myId, long nowMs, long windowMs) {
         return m != null && !m.isNote() && !m.recalled() && m.seq() > 0 && !m.fromVisitor()
-                && myId != null && myId.equals(m.fromId()) && nowMs - m.ts() <= ConversationService.RECALL_WINDOW_MS;
+                && myId != null && myId.equals(m.fromId()) && nowMs - m.ts() <= windowMs;
     }
 
     public boolean canRecall(ChatMessage m) {
-        return canRecall(m, myId, service.relayNow()); // message times are the relay's
+        return canRecall(m, myId, service.relayNow(), service.recallWindowMs()); // message times are the relay's
     }
 
     /** Asks the relay to recall own message {@code m}; its bubble changes when the relay confirms. */

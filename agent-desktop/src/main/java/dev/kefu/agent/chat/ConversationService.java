@@ -60,8 +60,10 @@ public final class ConversationService {
     private static final int UPLOAD_RETRIES_ONLINE = 3;
     private static final long UPLOAD_RETRY_MS = 3000;
     /**
-     * How long after sending a message its sender may recall it (the relay's default, which decides;
-     * the app only uses it to grey out the menu and to know which recalls it may have missed).
+     * How long after sending a message its sender may recall it when the relay does not say
+     * ({@code welcome.recallWindowMs} is absent from older relays): the relay's default. The relay
+     * decides; the app only uses the window to grey out the menu and to know which recalls it may
+     * have missed.
      */
     public static final long RECALL_WINDOW_MS = 120_000;
     /** Clock differences between app and relay that the recall catch-up after a reconnect allows for. */
@@ -84,10 +86,13 @@ public final class ConversationService {
     /** Per conversation, the kind of each {@code sync} awaiting its {@code msgs}, in request order: true = recall catch-up. */
     private final Map<String, java.util.ArrayDeque<Boolean>> syncKinds = new HashMap<>();
     /**
-     * Own recalls sent on this connection and not yet answered. The relay refuses a recall with an
-     * error that names no cid, so such an error is taken as the answer to the oldest one.
+     * Own recalls sent on this connection and not yet answered, by cid, oldest first. A relay that
+     * echoes cids ({@code welcome.cidEcho}) names the recall it refuses; an older one refuses with an
+     * error that names no cid, which is then taken as the answer to the oldest one.
      */
-    private final java.util.ArrayDeque<Frame.Recall> recallsInFlight = new java.util.ArrayDeque<>();
+    private final Map<String, Frame.Recall> recallsInFlight = new java.util.LinkedHashMap<>();
+    /** The last welcome said the relay echoes the cid of a recall in its answers. Core thread only. */
+    private boolean relayEchoesCid;
     private final Set<String> uploading = new HashSet<>();
     private final Map<String, Integer> uploadRetries = new HashMap<>();
     /** The relay's agent roster ({@code agents} frames); null until one came (older relays send none). */
@@ -99,6 +104,8 @@ public final class ConversationService {
     private long lastHeardWritten;
     /** The relay's clock minus this machine's, from the last welcome, ms (recall windows are the relay's). */
     private volatile long relayClockOffsetMs;
+    /** The relay's recall window, ms, from the last welcome ({@link #RECALL_WINDOW_MS} until one says). */
+    private volatile long recallWindowMs = RECALL_WINDOW_MS;
     private Uploader uploader; // null: files cannot be sent (tests of text only)
     private Executor uploads;
     private Path outgoing;
@@ -245,6 +252,14 @@ public final class ConversationService {
         return System.currentTimeMillis() + relayClockOffsetMs;
     }
 
+    /**
+     * How long after sending a message its sender may recall it, ms by the relay's clock: what the
+     * last welcome said, or {@link #RECALL_WINDOW_MS} when it did not say; any thread.
+     */
+    public long recallWindowMs() {
+        return recallWindowMs;
+    }
+
     /** The relay's quick replies (personal and shared), latest {@code quickReplies} frame; any thread. */
     public List<Frame.QuickReply> relayQuickReplies() {
         return relayQuickReplies;
@@ -290,17 +305,18 @@ public final class ConversationService {
     }
 
     /**
-     * Takes back own message {@code seq}. Not queued: false when offline (the two minutes would run
-     * out in the outbox). The answer comes later: a {@code recalled} frame (the message changes), or
-     * a refusal told as {@link ConversationListener#refused} with code {@code recall_<wire code>}.
+     * Takes back own message {@code seq}. Not queued: false when offline (the recall window would run
+     * out in the outbox). Sent with a cid of its own; the answer comes later: a {@code recalled} frame
+     * (the message changes), or a refusal told as {@link ConversationListener#refused} with code
+     * {@code recall_<wire code>}, matched by that cid (by order with a relay that does not echo cids).
      */
     public CompletableFuture<Boolean> recall(String conv, long seq) {
         return onCore(() -> {
-            Frame.Recall frame = new Frame.Recall(conv, seq);
+            Frame.Recall frame = new Frame.Recall(conv, seq, newCid.get());
             if (!relay.send(frame)) {
                 return false;
             }
-            recallsInFlight.add(frame);
+            recallsInFlight.put(frame.cid(), frame);
             return true;
         });
     }
@@ -521,7 +537,10 @@ public final class ConversationService {
             });
         } else if (frame instanceof Frame.Recalled r) {
             batch.touch(r.conv());
-            recallsInFlight.removeIf(q -> q.conv().equals(r.conv()) && q.seq() == r.seq());
+            if (r.cid() == null || recallsInFlight.remove(r.cid()) == null) {
+                // another connection's recall, or an older relay's answer: it ends ours of that message too
+                recallsInFlight.values().removeIf(q -> q.conv().equals(r.conv()) && q.seq() == r.seq());
+            }
             cache.markRecalled(r.conv(), r.seq(), r.ts(), admin).ifPresent(batch::changed);
         } else if (frame instanceof Frame.ConvUpdate u && u.conv() != null) {
             batch.touch(u.conv().id());
@@ -556,6 +575,8 @@ public final class ConversationService {
         if (w.serverTime() > 0) {
             relayClockOffsetMs = w.serverTime() - System.currentTimeMillis();
         }
+        recallWindowMs = w.recallWindowMs() != null && w.recallWindowMs() >= 0 ? w.recallWindowMs() : RECALL_WINDOW_MS;
+        relayEchoesCid = Boolean.TRUE.equals(w.cidEcho());
         Set<String> live = new HashSet<>();
         List<Frame.ConvInfo> listed = w.conversations() == null ? List.of() : w.conversations();
         for (Frame.ConvInfo c : listed) {
@@ -610,7 +631,7 @@ public final class ConversationService {
         if (lastHeard == 0) {
             return;
         }
-        long since = lastHeard + relayClockOffsetMs - RECALL_WINDOW_MS - RECALL_CATCH_UP_SLACK_MS; // relay's clock
+        long since = lastHeard + relayClockOffsetMs - recallWindowMs - RECALL_CATCH_UP_SLACK_MS; // relay's clock
         for (String conv : live) {
             long from = cache.lowestRecallableSeq(conv, since);
             if (from > 0 && relay.send(new Frame.Sync(conv, null, from - 1, Limits.MAX_SYNC_LIMIT))) {
@@ -670,9 +691,17 @@ public final class ConversationService {
 
     private void error(Frame.Error e, Batch batch) {
         ErrorCode code = ErrorCode.fromWire(e.code());
-        if (e.cid() == null && !recallsInFlight.isEmpty() && RECALL_REFUSALS.contains(code)) {
-            Frame.Recall refused = recallsInFlight.poll();
-            batch.later(l -> l.refused(refused.conv(), "recall_" + e.code(), e.message()));
+        Frame.Recall refused = null;
+        if (e.cid() != null) {
+            refused = recallsInFlight.remove(e.cid());
+        } else if (!relayEchoesCid && !recallsInFlight.isEmpty() && RECALL_REFUSALS.contains(code)) {
+            // an older relay: its refusal names no cid, so it answers the oldest recall
+            String oldest = recallsInFlight.keySet().iterator().next();
+            refused = recallsInFlight.remove(oldest);
+        }
+        if (refused != null) {
+            String conv = refused.conv();
+            batch.later(l -> l.refused(conv, "recall_" + e.code(), e.message()));
             return;
         }
         if (e.cid() == null) {
@@ -693,7 +722,7 @@ public final class ConversationService {
         batch.outboxChanged = true;
     }
 
-    /** The errors with which the relay answers a recall. */
+    /** The errors with which an older relay (no {@code cidEcho}) answers a recall. */
     private static final Set<ErrorCode> RECALL_REFUSALS = java.util.EnumSet.of(ErrorCode.NOT_ALLOWED, ErrorCode.BAD_FRAME,
             ErrorCode.UNKNOWN_CONV, ErrorCode.SERVER_BUSY);
 

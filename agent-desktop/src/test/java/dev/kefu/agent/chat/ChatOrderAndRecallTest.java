@@ -47,20 +47,24 @@ class ChatOrderAndRecallTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-            "own message sent 10 s ago,    a-me, 1, 10,  false, text, true",
-            "own message sent 119 s ago,   a-me, 1, 119, false, text, true",
-            "own message sent 121 s ago,   a-me, 1, 121, false, text, false",
-            "another agent's message,      a-other, 1, 10, false, text, false",
-            "a visitor's message,          v-visitor, 1, 10, false, text, false",
-            "own message still pending,    a-me, 0, 10,  false, text, false",
-            "own message already recalled, a-me, 1, 10,  true,  text, false",
-            "own note,                     a-me, 0, 10,  false, note, false",
+            "own message sent 10 s ago,                   a-me, 1, 10,  false, text, 120, true",
+            "own message sent 119 s ago,                  a-me, 1, 119, false, text, 120, true",
+            "own message sent 121 s ago,                  a-me, 1, 121, false, text, 120, false",
+            "own message sent 4 s ago; a 5 s window,      a-me, 1, 4,   false, text, 5,   true",
+            "own message sent 6 s ago; a 5 s window,      a-me, 1, 6,   false, text, 5,   false",
+            "own message sent 121 s ago; a 10 min window, a-me, 1, 121, false, text, 600, true",
+            "another agent's message,                     a-other, 1, 10, false, text, 120, false",
+            "a visitor's message,                         v-visitor, 1, 10, false, text, 120, false",
+            "own message still pending,                   a-me, 0, 10,  false, text, 120, false",
+            "own message already recalled,                a-me, 1, 10,  true,  text, 120, false",
+            "own note,                                    a-me, 0, 10,  false, note, 120, false",
     })
-    void canRecall(String what, String fromId, long seq, long ageSec, boolean recalled, String kind, boolean expected) {
+    void canRecall(String what, String fromId, long seq, long ageSec, boolean recalled, String kind, long windowSec,
+                   boolean expected) {
         long now = 1_000_000_000L;
         String role = fromId.startsWith("v-") ? Role.VISITOR : Role.AGENT;
         ChatMessage m = new ChatMessage(1, "c1", seq, "c1", role, fromId, null, kind, "x", null, now - ageSec * 1000,
                 MessageState.SENT, null, null, null, 0, recalled, "note".equals(kind) ? 1 : 0, 0);
-        assertThat(ChatViewModel.canRecall(m, ME, now)).as(what).isEqualTo(expected);
+        assertThat(ChatViewModel.canRecall(m, ME, now, windowSec * 1000)).as(what).isEqualTo(expected);
     }
 }

@@ -67,8 +67,14 @@ class ConversationServiceTest {
         cache.close();
     }
 
+    /** A welcome as older relays send it: no recall window, no cid echo. */
     private static Frame.Welcome welcome(Frame.ConvInfo... live) {
         return new Frame.Welcome("s1", ME, List.of(live), 25, 0);
+    }
+
+    /** A welcome of a relay that echoes the cid of a recall and has a recall window of {@code windowMs}. */
+    private static Frame.Welcome echoingWelcome(long windowMs, Frame.ConvInfo... live) {
+        return new Frame.Welcome("s1", ME, List.of(live), 25, 0, windowMs, true);
     }
 
     private static Frame.ConvInfo open(String id) {
@@ -169,12 +175,66 @@ class ConversationServiceTest {
     void recallRefusal_withoutCid_isTakenAsTheAnswerToThePendingRecall_otherErrorsStayGeneric() {
         service.onFrames(List.of(welcome(open("c1"))));
         assertThat(service.recall("c1", 2).join()).isTrue();
-        assertThat(relay.sent).contains(new Frame.Recall("c1", 2L));
+        assertThat(relay.sent).contains(new Frame.Recall("c1", 2L, "cid-1"));
 
         service.onFrames(List.of(new Frame.Error("not_allowed", "a message can be recalled within 120 s of sending", null)));
         service.onFrames(List.of(new Frame.Error("not_allowed", "another agent has it", null)));
 
         assertThat(events).containsSubsequence("refused recall_not_allowed", "refused not_allowed");
+    }
+
+    @Test
+    void recallRefusal_namingACid_answersThatRecall_evenWhenAnOlderOneIsPending() {
+        service.onFrames(List.of(echoingWelcome(120_000L, open("c1"), open("c2"))));
+        List<String> refusals = new ArrayList<>();
+        service.addListener(new ConversationListener() {
+            @Override
+            public void refused(String conv, String code, String message) {
+                refusals.add(conv + " " + code);
+            }
+        });
+        service.recall("c1", 1).join();
+        service.recall("c2", 7).join();
+        assertThat(relay.sent).contains(new Frame.Recall("c1", 1L, "cid-1"), new Frame.Recall("c2", 7L, "cid-2"));
+
+        service.onFrames(List.of(new Frame.Error("bad_frame", "no message 7 in c2", "cid-2")));
+        service.onFrames(List.of(new Frame.Error("not_allowed", "only its sender may recall a message", "cid-1")));
+
+        assertThat(refusals).containsExactly("c2 recall_bad_frame", "c1 recall_not_allowed");
+    }
+
+    @Test
+    void cidlessError_fromARelayThatEchoesCids_isNotTakenForARecallsAnswer() {
+        service.onFrames(List.of(echoingWelcome(120_000L, open("c1"))));
+        service.recall("c1", 2).join();
+
+        service.onFrames(List.of(new Frame.Error("not_allowed", "another agent has it", null)));
+        service.onFrames(List.of(new Frame.Error("not_allowed", "a message can be recalled within 120 s of sending", "cid-1")));
+
+        assertThat(events).containsSubsequence("refused not_allowed", "refused recall_not_allowed");
+        assertThat(events).filteredOn(e -> e.startsWith("refused")).hasSize(2);
+    }
+
+    @Test
+    void recalledFrame_withTheRecallsCid_endsIt_soALaterCidlessErrorStaysGeneric() {
+        service.onFrames(List.of(welcome(open("c1")), new Frame.Msg("c1", 1, "m1", ME, MessageKind.TEXT, "oops", null, 5)));
+        service.recall("c1", 1).join();
+
+        service.onFrames(List.of(new Frame.Recalled("c1", 1, ME, 9, "cid-1")));
+        service.onFrames(List.of(new Frame.Error("not_allowed", "another agent has it", null)));
+
+        assertThat(events).contains("refused not_allowed").doesNotContain("refused recall_not_allowed");
+    }
+
+    @Test
+    void recallWindow_isTheWelcomes_andTwoMinutesWhenTheWelcomeDoesNotSay() {
+        assertThat(service.recallWindowMs()).isEqualTo(ConversationService.RECALL_WINDOW_MS);
+
+        service.onFrames(List.of(echoingWelcome(5_000L, open("c1"))));
+        assertThat(service.recallWindowMs()).isEqualTo(5_000L);
+
+        service.onFrames(List.of(welcome(open("c1"))));
+        assertThat(service.recallWindowMs()).isEqualTo(120_000L);
     }
 
     @Test

@@ -16,6 +16,7 @@ public final class ShopPage {
     private final String widgetBase;
     private final Map<String, String> attributes = new LinkedHashMap<>();
     private boolean withoutWebSocket;
+    private boolean tappingWebSocket;
     private String csp;
     private String pageLang = "zh-CN";
 
@@ -46,6 +47,48 @@ public final class ShopPage {
         this.withoutWebSocket = true;
         return this;
     }
+
+    /**
+     * Wraps {@code window.WebSocket} before the widget loads with {@code window.kefuTap}, a test hook
+     * on the widget's connection (as any script of the host page could): {@code sent} and
+     * {@code received} list the frames each way; while {@code holding} is true frames to the relay wait
+     * in {@code held} until {@code release()} sends them in order (a slow uplink);
+     * {@code rewrite(text)}, when set, may change a frame on its way out; {@code inject(frame)} sends
+     * one more frame on the widget's connection, as if the widget had.
+     */
+    public ShopPage tappingWebSocket() {
+        this.tappingWebSocket = true;
+        return this;
+    }
+
+    private static final String TAP = """
+            (function () {
+              var Native = window.WebSocket, send = Native.prototype.send;
+              var tap = window.kefuTap = { holding: false, held: [], sent: [], received: [], rewrite: null };
+              function Tapped(url, protocols) {
+                var ws = protocols === undefined ? new Native(url) : new Native(url, protocols);
+                tap.ws = ws;
+                ws.addEventListener('message', function (e) { tap.received.push(JSON.parse(e.data)); });
+                ws.send = function (data) { tap.send(ws, data); };
+                return ws;
+              }
+              tap.send = function (ws, data) {
+                if (tap.rewrite) data = tap.rewrite(data);
+                tap.sent.push(JSON.parse(data));
+                if (tap.holding) tap.held.push([ws, data]); else send.call(ws, data);
+              };
+              tap.inject = function (frame) { tap.send(tap.ws, JSON.stringify(frame)); };
+              tap.release = function () {
+                var held = tap.held;
+                tap.holding = false;
+                tap.held = [];
+                held.forEach(function (h) { if (h[0].readyState === 1) send.call(h[0], h[1]); });
+              };
+              ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (k) { Tapped[k] = Native[k]; });
+              Tapped.prototype = Native.prototype;
+              window.WebSocket = Tapped;
+            })();
+            """;
 
     /**
      * Serves the page under the policy the widget's README asks sites to allow, and nothing more:
@@ -96,6 +139,6 @@ public final class ShopPage {
                   <p>A host page for the widget's browser tests.</p>
                 </body>
                 </html>
-                """.formatted(nonce, withoutWebSocket ? "delete window.WebSocket;" : "", tag, pageLang);
+                """.formatted(nonce, withoutWebSocket ? "delete window.WebSocket;" : tappingWebSocket ? TAP : "", tag, pageLang);
     }
 }

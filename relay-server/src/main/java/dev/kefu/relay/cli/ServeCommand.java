@@ -51,6 +51,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--rate-burst", defaultValue = "3000", description = "Frames a connection may send at once. Default: ${DEFAULT-VALUE}.")
     int rateBurst;
 
+    @Option(names = "--recall-window-sec", defaultValue = "120",
+            description = "How long after sending a message its sender may recall it, seconds (0: never); "
+                    + "clients learn it from welcome.recallWindowMs. Default: ${DEFAULT-VALUE}.")
+    int recallWindowSec;
+
     @Option(names = "--token-ttl-hours", defaultValue = "168", description = "Agent token lifetime, hours. Default: ${DEFAULT-VALUE}.")
     long tokenTtlHours;
 
@@ -122,7 +127,7 @@ final class ServeCommand implements Callable<Integer> {
                     Duration.ofMinutes(ossCredentialMinutes));
             cfg = new RelayConfig(host, port, data.data, heartbeatSec, lpPollSec, lpTtlSec, rateLimit,
                     rateBurst, Duration.ofHours(tokenTtlHours), writeBatch, writeQueue, PasswordHasher.DEFAULT_ITERATIONS)
-                    .withFiles(files).withTrustProxy(trustProxy).withWsDeflate(wsDeflate);
+                    .withFiles(files).withTrustProxy(trustProxy).withWsDeflate(wsDeflate).withRecallWindow(recallWindowSec);
         } catch (IllegalArgumentException e) {
             System.err.println("serve: " + e.getMessage());
             return 2;

@@ -245,11 +245,11 @@ public final class ClientSession {
         } else if (frame instanceof Frame.PageView f) {
             page(f);
         } else if (frame instanceof Frame.Accept f) {
-            agentOnly(f, () -> convChange(f.conv(), hub.store.accept(f.conv(), agent.id(), mayUse())));
+            agentOnly(f, () -> convChange(hub.store.accept(f.conv(), agent.id(), mayUse()), null));
         } else if (frame instanceof Frame.Transfer f) {
             agentOnly(f, () -> transfer(f));
         } else if (frame instanceof Frame.Close f) {
-            convChange(f.conv(), hub.store.close(f.conv(), mayUse()));
+            convChange(hub.store.close(f.conv(), mayUse()), null);
         } else if (frame instanceof Frame.Invite f) {
             agentOnly(f, () -> invite(f));
         } else if (frame instanceof Frame.AgentStatus f) {
@@ -295,7 +295,7 @@ public final class ClientSession {
             conversations = hub.store.visitorConversations(site.key(), visitorId);
         }
         transport.send(FrameCodec.encode(new Frame.Welcome(id, party, conversations.stream().map(hub::convInfo).toList(),
-                hub.config.heartbeatSec(), System.currentTimeMillis())));
+                hub.config.heartbeatSec(), System.currentTimeMillis(), hub.config.recallWindowSec() * 1000L, true)));
 
         replayAfterWelcome(hello.resume() == null ? Map.of() : hello.resume(), conversations);
         if (agent != null) {
@@ -452,8 +452,11 @@ public final class ClientSession {
     }
 
     private void contact(Frame.Contact f) {
+        if (f.cid() != null && !validCid(f.cid())) {
+            return;
+        }
         if (agent != null) {
-            error(ErrorCode.NOT_ALLOWED, "contact details come from visitors", null);
+            error(ErrorCode.NOT_ALLOWED, "contact details come from visitors", f.cid());
             return;
         }
         Frame.Contact clean = new Frame.Contact(null, clip(f.name(), 200), clip(f.email(), 200), clip(f.phone(), 64),
@@ -462,39 +465,46 @@ public final class ClientSession {
         try {
             json = FrameCodec.mapper().writeValueAsString(clean);
         } catch (JsonProcessingException e) {
-            error(ErrorCode.BAD_FRAME, "unreadable contact", null);
+            error(ErrorCode.BAD_FRAME, "unreadable contact", f.cid());
             return;
         }
-        convChange(f.conv(), hub.store.setContact(f.conv(), json, mayUse()));
+        convChange(hub.store.setContact(f.conv(), json, mayUse()), f.cid());
     }
 
     private void recall(Frame.Recall f) {
+        if (f.cid() != null && !validCid(f.cid())) {
+            return;
+        }
         if (f.seq() == null) {
-            error(ErrorCode.BAD_FRAME, "recall needs conv and seq", null);
+            error(ErrorCode.BAD_FRAME, "recall needs conv and seq", f.cid());
             return;
         }
         long window = hub.config.recallWindowSec() * 1000L;
         hub.store.recall(f.conv(), f.seq(), self.key(), window, mayUse()).whenComplete((r, ex) -> {
             if (ex != null) {
-                serial.execute(() -> error(ErrorCode.SERVER_BUSY, "not recalled; retry", null));
+                serial.execute(() -> error(ErrorCode.SERVER_BUSY, "not recalled; retry", f.cid()));
             } else if (r.isRefused()) {
-                serial.execute(() -> error(r.refusal(), r.detail(), null));
+                serial.execute(() -> error(r.refusal(), r.detail(), f.cid()));
             } else {
-                hub.recalled(r.conversation(), new Frame.Recalled(f.conv(), f.seq(), party, r.message().recalledAt()));
+                hub.recalled(r.conversation(), new Frame.Recalled(f.conv(), f.seq(), party, r.message().recalledAt()),
+                        this, f.cid());
             }
         });
     }
 
     private void rate(Frame.Rate f) {
+        if (f.cid() != null && !validCid(f.cid())) {
+            return;
+        }
         if (agent != null) {
-            error(ErrorCode.NOT_ALLOWED, "visitors rate conversations", null);
+            error(ErrorCode.NOT_ALLOWED, "visitors rate conversations", f.cid());
             return;
         }
         if (f.score() == null || f.score() < 1 || f.score() > 5) {
-            error(ErrorCode.BAD_FRAME, "score is 1 to 5", null);
+            error(ErrorCode.BAD_FRAME, "score is 1 to 5", f.cid());
             return;
         }
-        convChange(f.conv(), hub.store.rate(f.conv(), f.score(), clip(f.comment(), 1000), mayUse()));
+        convChange(hub.store.rate(f.conv(), f.score(), clip(f.comment(), 1000), mayUse()), f.cid());
     }
 
     private void invite(Frame.Invite f) {
@@ -618,19 +628,24 @@ public final class ClientSession {
         }
         AgentRecord target = to.get();
         Predicate<Conversation> both = mayUse().and(c -> target.maySee(c.site()));
-        convChange(f.conv(), hub.store.transfer(f.conv(), target.id(), both));
+        convChange(hub.store.transfer(f.conv(), target.id(), both), null);
     }
 
-    private void convChange(String conv, CompletableFuture<ConvChange> pending) {
+    /**
+     * Answers a conversation change: a refusal as an error, else a {@code conv} frame (to everyone
+     * concerned, or to this client alone when nothing changed). {@code cid}, the one the client sent
+     * with its frame (may be null), goes into this client's answer only.
+     */
+    private void convChange(CompletableFuture<ConvChange> pending, String cid) {
         pending.whenComplete((r, ex) -> {
             if (ex != null) {
-                serial.execute(() -> error(ErrorCode.SERVER_BUSY, "not stored; retry", null));
+                serial.execute(() -> error(ErrorCode.SERVER_BUSY, "not stored; retry", cid));
             } else if (r.isRefused()) {
-                serial.execute(() -> error(r.refusal(), r.detail(), null));
+                serial.execute(() -> error(r.refusal(), r.detail(), cid));
             } else if (r.changed()) {
-                hub.conversationChanged(r.conversation());
+                hub.conversationChanged(r.conversation(), this, cid);
             } else {
-                sendLater(FrameCodec.encode(new Frame.ConvUpdate(hub.convInfo(r.conversation()))));
+                sendLater(FrameCodec.encode(new Frame.ConvUpdate(hub.convInfo(r.conversation()), cid)));
             }
         });
     }
@@ -796,6 +811,15 @@ public final class ClientSession {
         }
         if (f instanceof Frame.Invite i) {
             return i.cid();
+        }
+        if (f instanceof Frame.Contact c) {
+            return c.cid();
+        }
+        if (f instanceof Frame.Rate r) {
+            return r.cid();
+        }
+        if (f instanceof Frame.Recall r) {
+            return r.cid();
         }
         return null;
     }

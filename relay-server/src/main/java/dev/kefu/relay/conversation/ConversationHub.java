@@ -254,9 +254,16 @@ public final class ConversationHub implements Desk, AutoCloseable {
 
     @Override
     public void conversationChanged(Conversation conv) {
-        String json = FrameCodec.encode(new Frame.ConvUpdate(convInfo(conv)));
+        conversationChanged(conv, null, null);
+    }
+
+    /** As {@link #conversationChanged(Conversation)}; {@code answering}'s copy carries {@code cid} when not null. */
+    void conversationChanged(Conversation conv, ClientSession answering, String cid) {
+        Frame.ConvInfo info = convInfo(conv);
+        String json = FrameCodec.encode(new Frame.ConvUpdate(info));
+        String answer = cid == null ? json : FrameCodec.encode(new Frame.ConvUpdate(info, cid));
         for (ClientSession s : participants(conv)) {
-            s.sendLater(json);
+            s.sendLater(s == answering ? answer : json);
         }
         if (!ConvStatus.WAITING.equals(conv.status())) {
             agentsChanged(); // open counts moved
@@ -319,10 +326,13 @@ public final class ConversationHub implements Desk, AutoCloseable {
         }
     }
 
-    void recalled(Conversation conv, Frame.Recalled frame) {
+    /** Tells every participant; {@code answering}'s copy carries {@code cid} when not null. */
+    void recalled(Conversation conv, Frame.Recalled frame, ClientSession answering, String cid) {
         String json = FrameCodec.encode(frame);
+        String answer = cid == null ? json : FrameCodec.encode(new Frame.Recalled(frame.conv(), frame.seq(),
+                frame.from(), frame.ts(), cid));
         for (ClientSession s : participants(conv)) {
-            s.sendLater(json);
+            s.sendLater(s == answering ? answer : json);
         }
     }
 

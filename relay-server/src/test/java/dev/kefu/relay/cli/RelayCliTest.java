@@ -320,6 +320,14 @@ class RelayCliTest {
     }
 
     @Test
+    void recallWindow_isTwoMinutesByDefault_andSetByFlag() {
+        assumeNoKefuEnvironment();
+        assertThat(parseServe(new Properties()).recallWindowSec).isEqualTo(120);
+
+        assertThat(parseServe(new Properties(), "--recall-window-sec", "30").recallWindowSec).isEqualTo(30);
+    }
+
+    @Test
     void serveHelp_describesTrustProxy() {
         CliRun r = CliRun.run("serve", "--help").expectExit(0);
 
