@@ -101,6 +101,12 @@ public record RelayConfig(String host, int port, Path dataDir, int heartbeatSec,
                 files, trustProxy, wsDeflate);
     }
 
+    public RelayConfig withWriteQueue(int batch, int queue) {
+        return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, rateLimitPerSec,
+                rateLimitBurst, tokenTtl, batch, queue, passwordIterations, queueTickMs, recallWindowSec,
+                files, trustProxy, wsDeflate);
+    }
+
     public RelayConfig withRateLimit(double perSec, int burst) {
         return new RelayConfig(host, port, dataDir, heartbeatSec, lpPollSec, lpSessionTtlSec, perSec, burst,
                 tokenTtl, writeBatch, writeQueue, passwordIterations, queueTickMs, recallWindowSec,

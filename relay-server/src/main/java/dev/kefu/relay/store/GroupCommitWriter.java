@@ -257,6 +257,12 @@ public final class GroupCommitWriter implements AutoCloseable {
         public Overloaded(String message) {
             super(message);
         }
+
+        /** No stack: an overloaded relay refuses thousands a second, and where is always submit(). */
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 
     private static final class Pending<T> {
