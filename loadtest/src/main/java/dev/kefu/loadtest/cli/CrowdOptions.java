@@ -38,4 +38,9 @@ final class CrowdOptions {
     @Option(names = "--connect-timeout-sec", defaultValue = "15",
             description = "A connect without welcome within this is dropped and retried. Default: ${DEFAULT-VALUE}.")
     int connectTimeoutSec;
+
+    @Option(names = "--ws-deflate",
+            description = "WebSocket clients offer permessage-deflate, as browsers do (a relay takes it only when "
+                    + "started with serve --ws-deflate: add --relay-flags --ws-deflate).")
+    boolean wsDeflate;
 }

@@ -22,6 +22,8 @@ public final class LoadTestCli {
     /** Runs the CLI and returns its exit code (for tests). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new LoadTestCli());
+        // --relay-flags and --relay-jvm take the relay's own options: --relay-flags "--ws-deflate".
+        cli.setAllowOptionsAsOptionParameters(true);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("kefu-loadtest: " + e);
             e.printStackTrace(cmd.getErr());

@@ -86,7 +86,8 @@ final class ScenarioContext implements AutoCloseable {
                 : harness == null ? ProcessStats.listenerOf(url.getPort()).orElse(-1) : -1;
         String runId = "lt" + Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 44), 36);
         LoadRun.Settings settings = new LoadRun.Settings(url, o.crowd.site, agentUsers, o.crowd.agentPassword, o.crowd.lpShare,
-                o.crowd.replyRatio, o.crowd.ramp, Duration.ofSeconds(o.crowd.connectTimeoutSec), runId, socketIo);
+                o.crowd.replyRatio, o.crowd.ramp, Duration.ofSeconds(o.crowd.connectTimeoutSec), runId, socketIo,
+                o.crowd.wsDeflate);
         LoadRun r;
         try {
             r = new LoadRun(settings, harness != null ? harness::pid : () -> externalPid, out, !o.result.quiet);
@@ -103,6 +104,7 @@ final class ScenarioContext implements AutoCloseable {
         shown.put("url", url.toString());
         shown.put("peer", o.relay.peer);
         shown.put("site", o.crowd.site);
+        shown.put("wsDeflate", o.crowd.wsDeflate);
         shown.put("agents", agentUsers.size());
         shown.put("visitors", o.crowd.visitors);
         shown.put("lpShare", o.crowd.lpShare);

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Swarm implements AutoCloseable {
     private final Ledger ledger;
+    private final boolean wsDeflate;
     private final HttpClient http;
     private final WebSocketClient ws;
     private final ScheduledExecutorService timers;
@@ -43,7 +44,13 @@ public final class Swarm implements AutoCloseable {
     private volatile long worstStallNanos;
 
     public Swarm(Ledger ledger, Duration connectTimeout) throws Exception {
+        this(ledger, connectTimeout, false);
+    }
+
+    /** @param wsDeflate WebSocket links offer permessage-deflate */
+    public Swarm(Ledger ledger, Duration connectTimeout, boolean wsDeflate) throws Exception {
         this.ledger = ledger;
+        this.wsDeflate = wsDeflate;
         this.connectTimeoutNanos = connectTimeout.toNanos();
         QueuedThreadPool pool = new QueuedThreadPool(64, 4);
         pool.setName("lt-net");
@@ -122,9 +129,9 @@ public final class Swarm implements AutoCloseable {
         long timeoutMs = TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos);
         return switch (transport) {
             case "ws" -> WsLink.connect(ws, URI.create("ws://" + base.getAuthority() + wsPath), hello, listener, timeoutMs,
-                    false);
+                    false, wsDeflate);
             case "sio" -> WsLink.connect(ws, URI.create("ws://" + base.getAuthority() + "/socket.io/?EIO=4&transport=websocket"),
-                    hello, listener, timeoutMs, true);
+                    hello, listener, timeoutMs, true, wsDeflate);
             case "lp" -> LongPollLink.open(http, base, hello, listener, timeoutMs);
             default -> throw new IllegalArgumentException("unknown transport " + transport);
         };

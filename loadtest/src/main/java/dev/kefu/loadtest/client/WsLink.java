@@ -51,11 +51,14 @@ public final class WsLink implements Session.Listener.AutoDemanding, Link {
         return socketIo ? "42[\"frame\"," + json + "]" : json;
     }
 
-    /** Starts connecting to {@code uri}; {@code hello} is the first frame sent once open. */
+    /** Starts connecting to {@code uri}; {@code hello} is the first frame sent once open; {@code deflate}: offer permessage-deflate. */
     public static WsLink connect(WebSocketClient client, URI uri, String hello, LinkListener listener,
-                                 long upgradeTimeoutMs, boolean socketIo) {
+                                 long upgradeTimeoutMs, boolean socketIo, boolean deflate) {
         WsLink link = new WsLink(listener, hello, socketIo);
         ClientUpgradeRequest request = new ClientUpgradeRequest(uri);
+        if (deflate) {
+            request.addExtensions("permessage-deflate");
+        }
         request.setTimeout(upgradeTimeoutMs, TimeUnit.MILLISECONDS);
         try {
             client.connect(link, request).whenComplete((s, ex) -> {

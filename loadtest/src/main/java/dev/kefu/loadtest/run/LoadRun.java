@@ -35,10 +35,11 @@ public final class LoadRun implements AutoCloseable {
      * @param replyRatio    share of visitor messages an agent answers (0..1)
      * @param rampPerSecond new visitor connections started per second
      * @param socketIo      every client speaks Socket.IO (to the peer) instead of Kefu's WebSocket and long-poll
+     * @param wsDeflate     WebSocket clients offer permessage-deflate, as browsers do
      */
     public record Settings(URI url, String site, List<String> agentUsers, String agentPassword, double lpShare,
                            double replyRatio, double rampPerSecond, Duration connectTimeout, String runId,
-                           boolean socketIo) {}
+                           boolean socketIo, boolean wsDeflate) {}
 
     private final Settings settings;
     private final Ledger ledger;
@@ -55,7 +56,7 @@ public final class LoadRun implements AutoCloseable {
         this.settings = settings;
         this.out = out;
         this.ledger = new Ledger(settings.agentUsers().size());
-        this.swarm = new Swarm(ledger, settings.connectTimeout());
+        this.swarm = new Swarm(ledger, settings.connectTimeout(), settings.wsDeflate());
         this.probe = new RelayProbe(swarm.http(), settings.url(), relayPid);
         this.meter = new Meter(this, progress ? out : null);
     }
