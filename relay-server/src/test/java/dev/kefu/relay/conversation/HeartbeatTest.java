@@ -1,31 +1,20 @@
 package dev.kefu.relay.conversation;
 
 import dev.kefu.protocol.Frame;
+import dev.kefu.relay.config.RelayConfig;
 import dev.kefu.relay.testing.RelayFixture;
+import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class HeartbeatTest {
-    @TempDir
-    Path data;
-    RelayFixture relay;
-
-    @BeforeEach
-    void start() throws Exception {
-        relay = RelayFixture.start(data, c -> c.withHeartbeat(1));
-    }
-
-    @AfterEach
-    void stop() {
-        relay.close();
+class HeartbeatTest extends RelayTest {
+    @Override
+    protected RelayConfig configure(RelayConfig c) {
+        return c.withHeartbeat(1);
     }
 
     @Test

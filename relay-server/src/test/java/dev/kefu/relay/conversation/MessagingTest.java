@@ -3,34 +3,18 @@ package dev.kefu.relay.conversation;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.RelayFixture;
+import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class MessagingTest {
-    @TempDir
-    Path data;
-    RelayFixture relay;
-
-    @BeforeEach
-    void start() throws Exception {
-        relay = RelayFixture.start(data);
-    }
-
-    @AfterEach
-    void stop() {
-        relay.close();
-    }
+class MessagingTest extends RelayTest {
 
     @Test
     void roundTrip_visitorToAgentAndBack_seqGaplessAndEmojiByteExact() throws Exception {

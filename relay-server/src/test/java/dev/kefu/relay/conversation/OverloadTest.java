@@ -2,14 +2,12 @@ package dev.kefu.relay.conversation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
+import dev.kefu.relay.config.RelayConfig;
 import dev.kefu.relay.testing.RelayFixture;
+import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,21 +24,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a client that resends what was refused (as the widget's outbox does) ends with every message
  * stored exactly once, gapless.
  */
-class OverloadTest {
+class OverloadTest extends RelayTest {
     static final int MESSAGES = 200;
 
-    @TempDir
-    Path data;
-    RelayFixture relay;
-
-    @BeforeEach
-    void start() throws Exception {
-        relay = RelayFixture.start(data, c -> c.withWriteQueue(1, 1).withRateLimit(100_000, 100_000));
-    }
-
-    @AfterEach
-    void stop() {
-        relay.close();
+    @Override
+    protected RelayConfig configure(RelayConfig c) {
+        return c.withWriteQueue(1, 1).withRateLimit(100_000, 100_000);
     }
 
     @Test

@@ -3,13 +3,10 @@ package dev.kefu.relay.conversation;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.RelayFixture;
+import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,20 +14,7 @@ import java.util.Map;
 import static dev.kefu.relay.conversation.MessagingTest.range;
 import static org.assertj.core.api.Assertions.assertThat;
 
-class ResumeTest {
-    @TempDir
-    Path data;
-    RelayFixture relay;
-
-    @BeforeEach
-    void start() throws Exception {
-        relay = RelayFixture.start(data);
-    }
-
-    @AfterEach
-    void stop() {
-        relay.close();
-    }
+class ResumeTest extends RelayTest {
 
     @Test
     void agentReconnectingWithResume_getsExactlyTheMissedMessagesInOrder() throws Exception {

@@ -3,17 +3,14 @@ package dev.kefu.relay.desk;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.RelayFixture;
+import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -27,23 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code recalled} frame that answers it, so a client with several requests in flight knows which
  * one was answered. Frames without a cid are answered exactly as before.
  */
-class CidEchoTest {
+class CidEchoTest extends RelayTest {
     /** A cid with a 4-byte UTF-8 character: it must come back byte for byte. */
     static final String CID = "k-🦊-狐-1";
 
-    @TempDir
-    Path data;
-    RelayFixture relay;
-
-    @BeforeEach
-    void start() throws Exception {
-        relay = RelayFixture.start(data);
-    }
-
-    @AfterEach
-    void stop() {
-        relay.close();
-    }
 
     /** A visitor whose message 1 opened {@code conv}, and alice (connected before it). */
     private record Chat(WsClient visitor, WsClient agent, String conv) implements AutoCloseable {

@@ -3,30 +3,14 @@ package dev.kefu.relay.tracking;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.RelayFixture;
+import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class TrackingTest {
-    @TempDir
-    Path data;
-    RelayFixture relay;
-
-    @BeforeEach
-    void start() throws Exception {
-        relay = RelayFixture.start(data);
-    }
-
-    @AfterEach
-    void stop() {
-        relay.close();
-    }
+class TrackingTest extends RelayTest {
 
     @Test
     void agentsSeeVisitorsComeBrowseAndLeave() throws Exception {

@@ -2,31 +2,15 @@ package dev.kefu.relay.transport;
 
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.RelayFixture;
+import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class HttpEndpointsTest {
-    @TempDir
-    Path data;
-    RelayFixture relay;
-
-    @BeforeEach
-    void start() throws Exception {
-        relay = RelayFixture.start(data);
-    }
-
-    @AfterEach
-    void stop() {
-        relay.close();
-    }
+class HttpEndpointsTest extends RelayTest {
 
     @Test
     void widgetAndDemoPage_areServedFromTheWidgetModule() throws Exception {

@@ -3,33 +3,22 @@ package dev.kefu.relay.transport;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.protocol.FrameCodec;
+import dev.kefu.relay.config.RelayConfig;
 import dev.kefu.relay.testing.RelayFixture;
+import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class LongPollTest {
-    @TempDir
-    Path data;
-    RelayFixture relay;
-
-    @BeforeEach
-    void start() throws Exception {
-        relay = RelayFixture.start(data, c -> c.withLongPoll(2, 3));
-    }
-
-    @AfterEach
-    void stop() {
-        relay.close();
+class LongPollTest extends RelayTest {
+    @Override
+    protected RelayConfig configure(RelayConfig c) {
+        return c.withLongPoll(2, 3);
     }
 
     @Test
