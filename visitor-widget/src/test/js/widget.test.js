@@ -292,6 +292,118 @@ test('backoff_growsAndIsCappedAt30s', () => {
   assert.ok(Math.max(...gaps) <= 30000, 'capped: ' + gaps);
 });
 
+// Drops sockets without a welcome until the next reconnect waits out a backoff of 4 s or more
+// (0.5, 1, 2, 4, 8 s ... with jitter [d/2, d]), as after a relay that was down for a while.
+function intoLongBackoff(tab) {
+  welcome(tab);
+  for (let i = 0; i < 5; i++) {
+    const before = tab.sockets.length;
+    tab.ws().drop();
+    if (i === 4) break;
+    while (tab.sockets.length === before) tab.clock.tick(100);
+  }
+  tab.clock.tick(100);
+  return tab.sockets.length;
+}
+
+// ms until the widget opens its next socket, ticking 100 ms at a time.
+function msUntilNextSocket(tab) {
+  const before = tab.sockets.length;
+  let waited = 0;
+  while (tab.sockets.length === before && waited < 60000) {
+    tab.clock.tick(100);
+    waited += 100;
+  }
+  return waited;
+}
+
+test('sendDuringLongBackoff_reconnectsAtOnce_andSendsTheMessageAfterWelcome', () => {
+  const tab = boot({ attrs: { 'data-transport': 'ws' } });
+  const count = intoLongBackoff(tab);
+  tab.send('are you there?');
+  assert.equal(tab.sockets.length, count + 1, 'connects without waiting out the backoff');
+  assert.equal(tab.messages()[0].state, 'pending');
+  welcome(tab);
+  assert.deepEqual(tab.sent('send').map((f) => f.body), ['are you there?']);
+});
+
+test('focusVisibilityAndOpeningThePanel_duringLongBackoff_eachReconnectAtOnce', () => {
+  const wakes = {
+    focus: (tab) => tab.win.fire('focus'),
+    visible: (tab) => { tab.doc.hidden = false; tab.doc.dispatch('visibilitychange'); },
+    open: (tab) => tab.hook('launcher').dispatch('click')
+  };
+  for (const name of Object.keys(wakes)) {
+    const tab = boot({ attrs: { 'data-transport': 'ws' } });
+    const count = intoLongBackoff(tab);
+    wakes[name](tab);
+    assert.equal(tab.sockets.length, count + 1, name);
+  }
+});
+
+test('wakes_atMostOnceEvery2500ms_soMashingSendCannotHammerTheRelay', () => {
+  const tab = boot({ attrs: { 'data-transport': 'ws' } });
+  const count = intoLongBackoff(tab);
+  tab.send('one');
+  tab.ws().drop(); // still down: refused again, and the backoff grows
+  tab.send('two');
+  tab.win.fire('focus');
+  tab.clock.tick(2000);
+  tab.send('three');
+  assert.equal(tab.sockets.length, count + 1, 'no second early reconnect within 2.5 s');
+  tab.clock.tick(600);
+  tab.send('four');
+  assert.equal(tab.sockets.length, count + 2, 'the next one is allowed after 2.5 s');
+});
+
+test('wake_duringShortBackoff_waitsForIt', () => {
+  const tab = boot({ attrs: { 'data-transport': 'ws' } });
+  welcome(tab);
+  tab.ws().drop();
+  tab.send('hi');
+  tab.win.fire('focus');
+  assert.equal(tab.sockets.length, 1, 'a backoff of at most 0.5 s is simply waited out');
+  assert.ok(msUntilNextSocket(tab) <= 500);
+});
+
+test('close1012_relayRestarting_retriesWithin1to3s_withoutGrowingTheBackoff', () => {
+  const tab = boot({ attrs: { 'data-transport': 'ws' } });
+  welcome(tab);
+  tab.ws().drop(1012);
+  const first = msUntilNextSocket(tab);
+  assert.ok(first >= 1000 && first <= 3000, 'first retry in [1, 3] s: ' + first);
+  tab.ws().open();
+  tab.ws().drop(1012); // the relay is still stopping
+  const second = msUntilNextSocket(tab);
+  assert.ok(second >= 1000 && second <= 3000, 'second retry in [1, 3] s: ' + second);
+  tab.ws().drop(); // refused: the backoff starts where the welcome left it
+  assert.ok(msUntilNextSocket(tab) <= 500, 'backoff exponent not grown by the restarts');
+});
+
+test('close1012_repeatedWithoutWelcome_fallsBackToTheBackoffAfterThree', () => {
+  const tab = boot({ attrs: { 'data-transport': 'ws' } });
+  welcome(tab);
+  const gaps = [];
+  for (let i = 0; i < 6; i++) {
+    tab.ws().drop(1012);
+    gaps.push(msUntilNextSocket(tab));
+  }
+  assert.ok(gaps.slice(0, 3).every((g) => g >= 1000 && g <= 3000), 'three quick retries: ' + gaps);
+  assert.ok(gaps[3] <= 500 && gaps[5] >= 1000 && gaps[5] <= 2000, 'then the backoff: ' + gaps);
+});
+
+test('longPollOpenRefusedRelayRestarting_retriesWithin1to3s', () => {
+  const tab = boot({ webSocket: false });
+  tab.xhrs[0].respond(503, { frames: [{ type: 'error', code: 'server_busy', message: 'relay restarting; open again shortly' }] });
+  const opens = () => tab.xhrs.filter((x) => x.url.endsWith('/lp/open')).length;
+  let waited = 0;
+  while (opens() === 1 && waited < 60000) {
+    tab.clock.tick(100);
+    waited += 100;
+  }
+  assert.ok(waited >= 1000 && waited <= 3000, 'reopened in [1, 3] s: ' + waited);
+});
+
 test('webSocketOpenTimeout_switchesToLongPoll_keepingVisitorAndResume', () => {
   const tab = boot();
   const id = tab.state().visitorId;

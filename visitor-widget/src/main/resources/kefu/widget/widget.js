@@ -580,7 +580,7 @@
       if (status >= 400 && status < 500 && code !== 'unknown_session') deliver(body);
       if (t.dead) return;
       t.close();
-      on.down(t, { now: code === 'unknown_session', status: status });
+      on.down(t, { now: code === 'unknown_session', code: code });
     }
 
     function request(method, path, body, timeoutMs, done) {
@@ -661,6 +661,9 @@
   var heartbeatSec = 25;
   var attempt = 0;           // reconnects since the last welcome, for the backoff
   var retryTimer = 0;
+  var longWait = false;      // the pending reconnect waits out a backoff above 2 s
+  var woke = false;          // wake() reconnected in the last 2.5 s
+  var quick = 0;             // quick retries for a restarting relay since the last welcome
   var wsFailures = 0;        // WebSocket connections that ended without a welcome
   var wsBroken = session.get('ws-failed', false);
   // A WebSocket was welcomed in this tab: it gets through this network, so later failures mean
@@ -708,7 +711,10 @@
     if (t.kind === 'ws' && !t.welcomed && noteWebSocketFailure(info)) info.now = true;
     renderStatus();
     if (stoppedFor) return;
-    scheduleReconnect(info.now ? 0 : nextBackoff());
+    // A restarting relay (close 1012, or /lp/open refused with server_busy as it stops) is back
+    // in moments: retry in 1-3 s, backoff untouched. Three times at most, then the backoff.
+    var soon = (info.code === 1012 || info.code === 'server_busy') && quick++ < 3;
+    scheduleReconnect(info.now ? 0 : soon ? 1000 + Math.random() * 2000 : nextBackoff());
   }
 
   // Returns true when this failure makes us give up on WebSocket for the page session.
@@ -730,7 +736,18 @@
 
   function scheduleReconnect(delay) {
     clearTimeout(retryTimer);
+    longWait = delay > 2000;
     retryTimer = setTimeout(connect, delay);
+  }
+
+  // The visitor is here (sends, opens the panel, comes back to the page): a relay back from a
+  // restart must not leave them waiting out a long backoff. At most once per 2.5 s, so mashing
+  // send or a flapping focus cannot hammer the relay.
+  function wake() {
+    if (transport || stoppedFor || !longWait || woke) return;
+    woke = true;
+    setTimeout(function () { woke = false; }, 2500);
+    connect();
   }
 
   function reconnectNow() {
@@ -753,6 +770,7 @@
     resumeUploads(); // a socket may well have outlived a short outage: no welcome to wait for
   });
   window.addEventListener('offline', renderStatus);
+  window.addEventListener('focus', wake);
 
   // ---------------------------------------------------------------- frames
 
@@ -809,7 +827,7 @@
       wsWorked = true;
       session.set('ws-ok', true);
     }
-    attempt = 0;
+    attempt = quick = 0;
     wsFailures = 0;
     sentOnThisConnection = {};
     readSent = {};
@@ -1057,6 +1075,7 @@
     autoGrow();
     sendTypingNow();
     sendEntry(entry);
+    wake();
     renderAll(true);
   }
 
@@ -1077,6 +1096,7 @@
     };
     updateOutbox(function (list) { list.push(entry); });
     sendEntry(entry);
+    wake();
     renderAll(true);
   }
 
@@ -2067,7 +2087,7 @@
       if (document.hidden) return;
       markRead();
       renderBadge();
-      if (!transport && !stoppedFor) connect(); // timers are slowed in background tabs
+      wake(); // timers are slowed in background tabs
     });
   }
 
@@ -2090,6 +2110,7 @@
     markRead();
     renderAll(true);
     if (byUser) ui.input.focus();
+    wake();
     emit('open');
   }
 

@@ -91,4 +91,38 @@ class ReloadAndRestartTest extends BrowserTest {
         }
         assertThat(widget.transport()).isEqualTo("ws");
     }
+
+    @Test
+    void messageTypedDuringALongBackoff_isDeliveredOnceWithinSecondsOfTheRelayBeingBack() throws Exception {
+        TestRelay relay = closeAfter(TestRelay.startOnFixedPort(data));
+        TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
+        WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl())
+                .with("relay", proxy.baseUrl()))).awaitConnected();
+        String conv;
+        try (WsClient agent = relay.agent()) {
+            widget.type("停机前 before the stop");
+            conv = agent.nextVisitorMessage().get("conv").asText();
+            widget.awaitMessages(1, "the first message acked", Bubble::acked);
+        }
+
+        int connectionsBefore = proxy.connectionsAccepted();
+        relay.stop();
+        widget.awaitDisconnected();
+        // One retry soon after the 1012, then five refused ones grow the backoff (0.5, 1, 2, 4, 8 s
+        // with jitter): after the sixth attempt the widget waits out 8 s or more.
+        proxy.awaitConnectionsAccepted(connectionsBefore + 6, Duration.ofSeconds(40));
+        widget.await("the sixth attempt refused", Duration.ofSeconds(5), w -> "".equals(w.js(
+                "return document.getElementById('kefu-widget').getAttribute('data-transport')")));
+        relay.restart();
+
+        // Typing cuts the backoff short: delivered well before the 8 s it had left to wait.
+        widget.type("重启后 after the restart");
+        widget.await("the message typed during the backoff acked", Duration.ofSeconds(5),
+                w -> w.messages().size() == 2 && w.messages().stream().allMatch(Bubble::acked));
+        try (WsClient agent = relay.agent()) {
+            assertThat(agent.history(conv)).extracting(m -> m.get("body").asText())
+                    .containsExactly("停机前 before the stop", "重启后 after the restart");
+        }
+        assertThat(widget.transport()).isEqualTo("ws");
+    }
 }
