@@ -901,6 +901,31 @@ test('uploadCutByTheNetwork_startsAgainAfterTheNextWelcome', () => {
   assert.equal(tab.requests('/api/files/policy').length, 2);
 });
 
+test('policyRequestUnanswered_whileConnected_isAskedAgain_thenTheUploadGoesOn', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.attach(PNG);
+  tab.requests('/api/files/policy').pop().respond(0, ''); // e.g. just after the network came back
+  assert.equal(tab.messages()[0].state, 'uploading');
+  tab.clock.tick(1600);
+  assert.equal(tab.requests('/api/files/policy').length, 2, 'asked again');
+  tab.requests('/api/files/policy').pop().respond(200, policy());
+  tab.requests('bucket.oss.test')[0].respond(201, '');
+  assert.equal(tab.sent('send')[0].kind, 'image');
+});
+
+test('policyRequestUnansweredThreeTimes_fails_withRetry', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.attach(PNG);
+  for (let i = 0; i < 3; i++) {
+    tab.requests('/api/files/policy').pop().respond(0, '');
+    tab.clock.tick(1600);
+  }
+  assert.equal(tab.requests('/api/files/policy').length, 3);
+  assert.equal(tab.messages()[0].state, 'failed');
+});
+
 test('uploadThatStalls_fails_withRetry', () => {
   const tab = boot();
   welcome(tab);

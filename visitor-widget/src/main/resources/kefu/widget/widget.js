@@ -1456,6 +1456,8 @@
     }
     up.xhr = httpJson('POST', cfg.relay + '/api/files/policy', ask, LP_SEND_TIMEOUT, function (status, policy, x) {
       up.xhr = null;
+      // No answer just after the network came back: ask again (twice) before calling it failed.
+      if (!status && (up.asks = (up.asks | 0) + 1) < 3) return setTimeout(function () { upload(cid); }, 1500);
       if (status !== 200 || !policy || !policy.host) return uploadFailed(cid, status, x);
       store.set('limits', { max: policy.maxSize, types: policy.allowedTypes });
       var why = checkFile(up.file, store.get('limits', null));
