@@ -77,7 +77,7 @@ public final class ConversationService {
      * be asked for ({@link ClosedChanges}); absent or empty once caught up. Kept so that a catch-up cut
      * short (network, restart) is asked again after the next welcome.
      */
-    private static final String CLOSED_CHANGES_META = "relay.closedChangesSince";
+    static final String CLOSED_CHANGES_META = "relay.closedChangesSince";
     /** Clock error and the lag of {@link #LAST_HEARD_META} that the closed-conversation catch-up allows for. */
     private static final long CLOSED_CATCH_UP_SLACK_MS = 60_000;
     /** Conversations per page of the closed-conversation catch-up. */
