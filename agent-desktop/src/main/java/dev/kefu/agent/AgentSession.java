@@ -6,6 +6,7 @@ import dev.kefu.agent.login.AgentAccount;
 import dev.kefu.agent.net.Backoff;
 import dev.kefu.agent.net.ConnectionState;
 import dev.kefu.agent.net.ConnectionStatus;
+import dev.kefu.agent.net.ClosedChangesClient;
 import dev.kefu.agent.net.FilesClient;
 import dev.kefu.agent.net.RelayConnection;
 import dev.kefu.agent.notify.AlertService;
@@ -105,6 +106,7 @@ public final class AgentSession implements AutoCloseable {
         this.uploader = new Uploader(filesClient, userDir.resolve("uploads"), uploadOptions);
         this.files = new FileCache(filesClient, userDir.resolve("files"));
         conversations.useUploader(uploader, uploadThread, userDir.resolve("outgoing"));
+        conversations.useClosedChanges(new ClosedChangesClient(account.server(), account.token()), downloads);
     }
 
     /** Opens the account's cache under {@code dataDir} (blocking: SQLite). Nothing connects before {@link #start()}. */

@@ -60,6 +60,9 @@ public final class KefuAgentApp extends Application {
     private volatile AgentSession session;
     private MainViewModel main;
     private LoginViewModel login;
+    /** The screen shown now (null before the first); disposed before it is replaced. FX thread. */
+    private MainView mainView;
+    private LoginView loginView;
     private boolean reported;
 
     /** Used by {@link Application#launch}: takes the options given to {@link #configure}. */
@@ -182,7 +185,7 @@ public final class KefuAgentApp extends Application {
         if (problem != null) {
             login.show(problem);
         }
-        setRoot(new LoginView(login, i18n).root());
+        showLoginView();
         stage.show();
         report("login-screen");
     }
@@ -213,7 +216,10 @@ public final class KefuAgentApp extends Application {
     }
 
     private void showMain() {
-        setRoot(new MainView(main, i18n, clock, this::openSettings, this::logout).root());
+        MainView view = new MainView(main, i18n, clock, this::openSettings, this::logout);
+        disposeViews();
+        mainView = view;
+        setRoot(view.root());
         stage.show();
         if (options.startupReport() && !reported) {
             reported = true;
@@ -308,6 +314,7 @@ public final class KefuAgentApp extends Application {
     private void endSession() {
         AgentSession s = session;
         session = null;
+        disposeViews();
         main = null;
         if (s != null) {
             io.execute(s::close);
@@ -326,8 +333,35 @@ public final class KefuAgentApp extends Application {
         if (main != null) {
             showMain();
         } else if (login != null) {
-            setRoot(new LoginView(login, i18n).root());
+            showLoginView();
         }
+    }
+
+    private void showLoginView() {
+        LoginView view = new LoginView(login, i18n);
+        disposeViews();
+        loginView = view;
+        setRoot(view.root());
+    }
+
+    /**
+     * Detaches the screen shown now from the view models, which outlive it, so that a replaced screen
+     * stops following them (and can be collected) at once.
+     */
+    private void disposeViews() {
+        if (mainView != null) {
+            mainView.dispose();
+            mainView = null;
+        }
+        if (loginView != null) {
+            loginView.dispose();
+            loginView = null;
+        }
+    }
+
+    /** The main window's screen shown now (null on the login screen), for tests. */
+    MainView mainView() {
+        return mainView;
     }
 
     private void setRoot(Parent root) {
@@ -353,6 +387,9 @@ public final class KefuAgentApp extends Application {
 
     @Override
     public void stop() {
+        if (Platform.isFxApplicationThread()) {
+            disposeViews();
+        }
         AgentSession s = session;
         session = null;
         if (s != null) {

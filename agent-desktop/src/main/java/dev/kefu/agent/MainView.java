@@ -4,6 +4,7 @@ import dev.kefu.agent.chat.ChatView;
 import dev.kefu.agent.chat.ConversationListView;
 import dev.kefu.agent.net.ConnectionStatus;
 import dev.kefu.agent.ui.I18n;
+import dev.kefu.agent.ui.Subscriptions;
 import dev.kefu.agent.ui.UiClock;
 import dev.kefu.agent.visitors.VisitorPanelView;
 import dev.kefu.agent.visitors.VisitorsView;
@@ -36,25 +37,31 @@ public final class MainView {
     private final I18n i18n;
     private final UiClock clock;
     private final BorderPane root = new BorderPane();
+    /** Registered on the view models; closed by {@link #dispose()}, with the screens' own. */
+    private final Subscriptions subs = new Subscriptions();
+    private final ConversationListView list;
+    private final ChatView chat;
+    private final VisitorPanelView panel;
+    private final VisitorsView visitors;
 
     public MainView(MainViewModel vm, I18n i18n, UiClock clock, Runnable onSettings, Runnable onLogout) {
         this.vm = vm;
         this.i18n = i18n;
         this.clock = clock;
 
-        ConversationListView list = new ConversationListView(vm.list(), i18n, clock);
-        ChatView chat = new ChatView(vm.chat(), i18n, clock);
-        VisitorPanelView panel = new VisitorPanelView(vm.panel(), i18n, vm::open);
+        list = new ConversationListView(vm.list(), i18n, clock);
+        chat = new ChatView(vm.chat(), i18n, clock);
+        panel = new VisitorPanelView(vm.panel(), i18n, vm::open);
         SplitPane conversations = new SplitPane(list.root(), chat.root(), panel.root());
         conversations.setDividerPositions(0.24, 0.78);
         SplitPane.setResizableWithParent(list.root(), false);
         SplitPane.setResizableWithParent(panel.root(), false);
         conversations.setId("conversationsScreen");
-        VisitorsView visitors = new VisitorsView(vm.visitors(), i18n, clock);
+        visitors = new VisitorsView(vm.visitors(), i18n, clock);
 
         StackPane screens = new StackPane(conversations, visitors.root());
-        conversations.visibleProperty().bind(vm.screenProperty().isEqualTo(MainViewModel.Screen.CONVERSATIONS));
-        visitors.root().visibleProperty().bind(vm.screenProperty().isEqualTo(MainViewModel.Screen.VISITORS));
+        subs.bind(conversations.visibleProperty(), vm.screenProperty().isEqualTo(MainViewModel.Screen.CONVERSATIONS));
+        subs.bind(visitors.root().visibleProperty(), vm.screenProperty().isEqualTo(MainViewModel.Screen.VISITORS));
 
         root.setTop(topBar(onSettings, onLogout));
         root.setCenter(screens);
@@ -65,6 +72,28 @@ public final class MainView {
         return root;
     }
 
+    /**
+     * Detaches this window's screens from the view models, which live on (a language switch builds a
+     * new MainView over the same ones; logging out drops them): call it before the root is replaced.
+     * Afterwards none of its nodes follows the view models or the clock. Idempotent.
+     */
+    public void dispose() {
+        subs.close();
+        list.dispose();
+        chat.dispose();
+        panel.dispose();
+        visitors.dispose();
+    }
+
+    /**
+     * Registrations this window and its screens hold on the view models and the clock; 0 once
+     * disposed. For tests and diagnostics.
+     */
+    public int registrations() {
+        return subs.size() + list.registrations() + chat.registrations() + panel.registrations()
+                + visitors.registrations();
+    }
+
     private HBox topBar(Runnable onSettings, Runnable onLogout) {
         Label brand = new Label(i18n.t("app.title"));
         brand.getStyleClass().add("brand");
@@ -72,13 +101,13 @@ public final class MainView {
         ToggleGroup group = new ToggleGroup();
         ToggleButton conversations = new ToggleButton();
         conversations.setId("navConversations");
-        conversations.textProperty().bind(Bindings.createStringBinding(() -> {
+        subs.bind(conversations.textProperty(), Bindings.createStringBinding(() -> {
             int n = vm.list().waitingCountProperty().get() + vm.list().unreadCountProperty().get();
             return n > 0 ? i18n.t("nav.conversationsCount", n) : i18n.t("nav.conversations");
         }, vm.list().waitingCountProperty(), vm.list().unreadCountProperty()));
         ToggleButton visitors = new ToggleButton();
         visitors.setId("navVisitors");
-        visitors.textProperty().bind(Bindings.createStringBinding(
+        subs.bind(visitors.textProperty(), Bindings.createStringBinding(
                 () -> i18n.t("nav.visitors", vm.visitors().countProperty().get()), vm.visitors().countProperty()));
         conversations.setToggleGroup(group);
         visitors.setToggleGroup(group);
@@ -88,7 +117,7 @@ public final class MainView {
             conversations.setSelected(vm.screenProperty().get() == MainViewModel.Screen.CONVERSATIONS);
             visitors.setSelected(vm.screenProperty().get() == MainViewModel.Screen.VISITORS);
         };
-        vm.screenProperty().addListener((o, was, s) -> reflect.run());
+        subs.listen(vm.screenProperty(), (o, was, s) -> reflect.run());
         reflect.run();
         conversations.getStyleClass().add("nav");
         visitors.getStyleClass().add("nav");
@@ -97,25 +126,25 @@ public final class MainView {
         dot.getStyleClass().add("connection-dot");
         Label state = new Label();
         state.setId("connectionState");
-        state.textProperty().bind(Bindings.createStringBinding(() -> stateText(vm.connectionProperty().get()),
+        subs.bind(state.textProperty(), Bindings.createStringBinding(() -> stateText(vm.connectionProperty().get()),
                 vm.connectionProperty(), clock.nowProperty()));
-        vm.connectionProperty().addListener((o, was, s) -> styleState(dot, s));
+        subs.listen(vm.connectionProperty(), (o, was, s) -> styleState(dot, s));
         styleState(dot, vm.connectionProperty().get());
         Hyperlink retry = new Hyperlink(i18n.t("connection.retryNow"));
         retry.setId("retryNow");
         retry.setOnAction(e -> vm.reconnectNow());
-        retry.visibleProperty().bind(Bindings.createBooleanBinding(() -> {
+        subs.bind(retry.visibleProperty(), Bindings.createBooleanBinding(() -> {
             ConnectionStatus s = vm.connectionProperty().get();
             return s.nextAttempt() != null && s.state() != dev.kefu.agent.net.ConnectionState.ONLINE;
         }, vm.connectionProperty()));
-        retry.managedProperty().bind(retry.visibleProperty());
+        subs.bind(retry.managedProperty(), retry.visibleProperty());
         Label queued = new Label();
         queued.setId("outbox");
         queued.getStyleClass().add("queued");
-        queued.textProperty().bind(Bindings.createStringBinding(() -> i18n.t("connection.queued", vm.queuedProperty().get()),
+        subs.bind(queued.textProperty(), Bindings.createStringBinding(() -> i18n.t("connection.queued", vm.queuedProperty().get()),
                 vm.queuedProperty()));
-        queued.visibleProperty().bind(vm.queuedProperty().greaterThan(0));
-        queued.managedProperty().bind(queued.visibleProperty());
+        subs.bind(queued.visibleProperty(), vm.queuedProperty().greaterThan(0));
+        subs.bind(queued.managedProperty(), queued.visibleProperty());
         HBox connection = new HBox(6, dot, state, retry, queued);
         connection.setAlignment(Pos.CENTER_LEFT);
 

@@ -5,6 +5,7 @@ import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.cache.KnownAgent;
 import dev.kefu.agent.ui.I18n;
 import dev.kefu.agent.ui.NodeLists;
+import dev.kefu.agent.ui.Subscriptions;
 import dev.kefu.agent.ui.UiClock;
 import dev.kefu.agent.ui.UiThread;
 import javafx.beans.binding.Bindings;
@@ -60,6 +61,8 @@ public final class ChatView {
 
     private final ChatViewModel vm;
     private final I18n i18n;
+    /** Everything registered on the view model; closed by {@link #dispose()}. */
+    private final Subscriptions subs = new Subscriptions();
     private final StackPane root = new StackPane();
     private final VBox messagesBox = new VBox(8);
     private final ScrollPane scroll = new ScrollPane();
@@ -78,11 +81,11 @@ public final class ChatView {
         chat.setCenter(messages());
         chat.setBottom(composer());
         chat.getStyleClass().add("chat");
-        chat.visibleProperty().bind(vm.conversationProperty().isNotNull());
+        subs.bind(chat.visibleProperty(), vm.conversationProperty().isNotNull());
 
         Label empty = new Label(i18n.t("chat.empty"));
         empty.getStyleClass().add("muted");
-        empty.visibleProperty().bind(vm.conversationProperty().isNull());
+        subs.bind(empty.visibleProperty(), vm.conversationProperty().isNull());
         root.getChildren().addAll(empty, chat);
         root.setId("chatView");
         // drag and drop files onto the chat
@@ -100,7 +103,24 @@ public final class ChatView {
             e.setDropCompleted(done);
             e.consume();
         });
-        vm.openedUrlProperty().addListener((o, was, url) -> openInBrowser(url));
+        subs.listen(vm.openedUrlProperty(), (o, was, url) -> openInBrowser(url));
+        subs.listen(vm.uploads(), (javafx.collections.MapChangeListener<String, Double>) this::uploadProgressChanged);
+    }
+
+    /**
+     * Detaches this view from its view model (which outlives it: a language switch builds a new view
+     * over the same one). Afterwards its nodes no longer follow the view model. Idempotent.
+     */
+    public void dispose() {
+        subs.close();
+        if (emojiPopOver != null) {
+            emojiPopOver.hide();
+        }
+    }
+
+    /** Registrations held on the view model; 0 once disposed. For tests and diagnostics. */
+    public int registrations() {
+        return subs.size();
     }
 
     /** Pastes what the clipboard holds: an image is sent as PNG, files are attached; false if neither. */
@@ -145,20 +165,20 @@ public final class ChatView {
         Label title = new Label();
         title.setId("chatTitle");
         title.getStyleClass().add("chat-title");
-        title.textProperty().bind(Bindings.createStringBinding(() -> {
+        subs.bind(title.textProperty(), Bindings.createStringBinding(() -> {
             Conversation c = vm.conversationProperty().get();
             return c == null ? "" : c.visitorLabel();
         }, vm.conversationProperty()));
         Label status = new Label();
         status.setId("chatStatus");
         status.getStyleClass().add("muted");
-        status.textProperty().bind(Bindings.createStringBinding(() -> statusText(vm.conversationProperty().get()),
+        subs.bind(status.textProperty(), Bindings.createStringBinding(() -> statusText(vm.conversationProperty().get()),
                 vm.conversationProperty()));
 
         Label notice = new Label();
         notice.setId("chatNotice");
         notice.getStyleClass().add("error-text");
-        notice.textProperty().bind(Bindings.createStringBinding(() -> {
+        subs.bind(notice.textProperty(), Bindings.createStringBinding(() -> {
             String code = vm.noticeProperty().get();
             String detail = vm.noticeDetailProperty().get();
             if (code == null || code.isEmpty()) {
@@ -181,23 +201,23 @@ public final class ChatView {
             Conversation c = vm.conversationProperty().get();
             return c != null && c.isLive();
         }, vm.conversationProperty());
-        accept.visibleProperty().bind(waiting);
-        accept.managedProperty().bind(waiting);
-        accept.disableProperty().bind(vm.onlineProperty().not());
+        subs.bind(accept.visibleProperty(), waiting);
+        subs.bind(accept.managedProperty(), waiting);
+        subs.bind(accept.disableProperty(), vm.onlineProperty().not());
 
         Button transfer = new Button(i18n.t("chat.transfer"));
         transfer.setId("transfer");
         transfer.setOnAction(e -> askTransfer());
-        transfer.visibleProperty().bind(live);
-        transfer.managedProperty().bind(live);
-        transfer.disableProperty().bind(vm.onlineProperty().not());
+        subs.bind(transfer.visibleProperty(), live);
+        subs.bind(transfer.managedProperty(), live);
+        subs.bind(transfer.disableProperty(), vm.onlineProperty().not());
 
         Button close = new Button(i18n.t("chat.close"));
         close.setId("closeConversation");
         close.setOnAction(e -> vm.close());
-        close.visibleProperty().bind(live);
-        close.managedProperty().bind(live);
-        close.disableProperty().bind(vm.onlineProperty().not());
+        subs.bind(close.visibleProperty(), live);
+        subs.bind(close.managedProperty(), live);
+        subs.bind(close.disableProperty(), vm.onlineProperty().not());
 
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
@@ -249,7 +269,8 @@ public final class ChatView {
         to.setPromptText(i18n.t("transfer.prompt"));
         Runnable fill = () -> to.getItems().setAll(vm.agents().stream().map(ChatView::agentChoice).toList());
         fill.run();
-        vm.agents().addListener((ListChangeListener<KnownAgent>) c -> fill.run());
+        ListChangeListener<KnownAgent> refill = c -> fill.run();
+        vm.agents().addListener(refill);
         Label hint = new Label(i18n.t("transfer.hint"));
         hint.getStyleClass().add("muted");
         hint.setWrapText(true);
@@ -257,7 +278,11 @@ public final class ChatView {
         dialog.getDialogPane().setContent(new VBox(8, to, hint));
         dialog.getDialogPane().getButtonTypes().addAll(ButtonType.OK, ButtonType.CANCEL);
         dialog.setResultConverter(b -> b == ButtonType.OK ? agentIdOf(to.getEditor().getText()) : null);
-        dialog.showAndWait().ifPresent(vm::transfer);
+        try {
+            dialog.showAndWait().ifPresent(vm::transfer);
+        } finally {
+            vm.agents().removeListener(refill);
+        }
     }
 
     static String agentChoice(KnownAgent a) {
@@ -278,13 +303,13 @@ public final class ChatView {
     private Node messages() {
         messagesBox.setId("messages");
         messagesBox.setPadding(new Insets(12, 16, 4, 16));
-        NodeLists.bind(vm.messages(), messagesBox.getChildren(), this::bubble);
+        NodeLists.bind(subs, vm.messages(), messagesBox.getChildren(), this::bubble);
 
         Hyperlink older = new Hyperlink(i18n.t("chat.older"));
         older.setId("loadOlder");
         older.setOnAction(e -> vm.loadOlder());
-        older.visibleProperty().bind(vm.olderAvailableProperty());
-        older.managedProperty().bind(vm.olderAvailableProperty());
+        subs.bind(older.visibleProperty(), vm.olderAvailableProperty());
+        subs.bind(older.managedProperty(), vm.olderAvailableProperty());
         HBox olderRow = new HBox(older);
         olderRow.setAlignment(Pos.CENTER);
 
@@ -294,7 +319,7 @@ public final class ChatView {
         draft.setWrapText(true);
         draft.setMaxWidth(BUBBLE_MAX_WIDTH);
         draft.setMinHeight(Region.USE_PREF_SIZE);
-        draft.textProperty().bind(Bindings.createStringBinding(() -> {
+        subs.bind(draft.textProperty(), Bindings.createStringBinding(() -> {
             Conversation c = vm.conversationProperty().get();
             String who = c == null ? "" : c.visitorLabel();
             return i18n.t("chat.draft", who, vm.visitorDraftProperty().get());
@@ -302,20 +327,20 @@ public final class ChatView {
         BooleanBinding drafting = vm.visitorDraftProperty().isNotEmpty();
         HBox draftRow = new HBox(draft);
         draftRow.setPadding(new Insets(0, 16, 10, 16));
-        draftRow.visibleProperty().bind(drafting);
-        draftRow.managedProperty().bind(drafting);
+        subs.bind(draftRow.visibleProperty(), drafting);
+        subs.bind(draftRow.managedProperty(), drafting);
 
         Label rating = new Label();
         rating.setId("ratingLine");
         rating.getStyleClass().add("rating-line");
         rating.setWrapText(true);
         rating.setMinHeight(Region.USE_PREF_SIZE);
-        rating.textProperty().bind(Bindings.createStringBinding(() -> ratingText(vm.conversationProperty().get()),
+        subs.bind(rating.textProperty(), Bindings.createStringBinding(() -> ratingText(vm.conversationProperty().get()),
                 vm.conversationProperty()));
         Label ratingStars = new Label();
         ratingStars.setId("ratingStars");
         ratingStars.getStyleClass().add("rating-stars");
-        ratingStars.textProperty().bind(Bindings.createStringBinding(() -> {
+        subs.bind(ratingStars.textProperty(), Bindings.createStringBinding(() -> {
             Conversation c = vm.conversationProperty().get();
             return c == null ? "" : dev.kefu.agent.ui.RatingText.stars(c.rating());
         }, vm.conversationProperty()));
@@ -327,8 +352,8 @@ public final class ChatView {
         HBox ratingRow = new HBox(rating);
         ratingRow.setAlignment(Pos.CENTER);
         ratingRow.setPadding(new Insets(2, 16, 12, 16));
-        ratingRow.visibleProperty().bind(rated);
-        ratingRow.managedProperty().bind(rated);
+        subs.bind(ratingRow.visibleProperty(), rated);
+        subs.bind(ratingRow.managedProperty(), rated);
 
         VBox content = new VBox(olderRow, messagesBox, draftRow, ratingRow);
         content.getStyleClass().add("messages-content");
@@ -337,7 +362,7 @@ public final class ChatView {
         scroll.setId("messagesScroll");
         scroll.getStyleClass().add("messages-scroll");
 
-        vm.messages().addListener((ListChangeListener<ChatMessage>) c -> {
+        subs.listen(vm.messages(), (ListChangeListener<ChatMessage>) c -> {
             boolean appended = false;
             boolean prepended = false;
             while (c.next()) {
@@ -357,24 +382,24 @@ public final class ChatView {
         // Bubbles grow after they are added (CSS, thumbnails loading): the scroll pane then keeps its
         // pixel offset, so a reader at the bottom would lose the newest messages. Follow the bottom
         // until the reader scrolls away from it (a change of vvalue while the height stays the same).
-        content.heightProperty().addListener((o, was, now) -> {
+        subs.listen(content.heightProperty(), (o, was, now) -> {
             knownContentHeight = now.doubleValue();
             if (followBottom) {
                 scroll.setVvalue(scroll.getVmax());
             }
         });
-        drafting.addListener((o, was, now) -> {
+        subs.listen(drafting, (o, was, now) -> {
             if (now && scroll.getVvalue() > 0.9) {
                 scroll.layout();
                 scroll.setVvalue(scroll.getVmax());
             }
         });
-        vm.visitorDraftProperty().addListener((o, was, now) -> {
+        subs.listen(vm.visitorDraftProperty(), (o, was, now) -> {
             if (scroll.getVvalue() > 0.9) {
                 scroll.setVvalue(scroll.getVmax());
             }
         });
-        scroll.vvalueProperty().addListener((o, was, v) -> {
+        subs.listen(scroll.vvalueProperty(), (o, was, v) -> {
             if (content.getHeight() == knownContentHeight) {
                 followBottom = v.doubleValue() >= scroll.getVmax() - 0.01;
             }
@@ -441,7 +466,7 @@ public final class ChatView {
         }
         bubble.getChildren().add(body);
         if (m.state() == dev.kefu.agent.cache.MessageState.PENDING && m.hasFile()) {
-            bubble.getChildren().add(uploadProgress(m.cid(), bubble));
+            bubble.getChildren().add(uploadProgress(m.cid()));
         }
         bubble.getChildren().add(meta);
         bubble.setMaxWidth(BUBBLE_MAX_WIDTH);
@@ -561,20 +586,32 @@ public final class ChatView {
         return link;
     }
 
-    private Node uploadProgress(String cid, VBox bubble) {
+    private Node uploadProgress(String cid) {
         ProgressBar bar = new ProgressBar();
         bar.getStyleClass().add("upload-progress");
         bar.setMaxWidth(Double.MAX_VALUE);
+        bar.setUserData(cid);
         Double now = vm.uploads().get(cid);
         bar.setProgress(now == null ? ProgressBar.INDETERMINATE_PROGRESS : now);
-        javafx.collections.MapChangeListener<String, Double> listener = c -> {
-            if (cid.equals(c.getKey()) && c.wasAdded()) {
-                bar.setProgress(c.getValueAdded() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : c.getValueAdded());
-            }
-        };
-        bubble.getProperties().put("uploadListener", listener); // the weak listener lives as long as the bubble
-        vm.uploads().addListener(new javafx.collections.WeakMapChangeListener<>(listener));
         return bar;
+    }
+
+    /** Moves the progress bar of the pending file message with that cid, if it is shown (pending ones are last). */
+    private void uploadProgressChanged(javafx.collections.MapChangeListener.Change<? extends String, ? extends Double> c) {
+        if (!c.wasAdded()) {
+            return;
+        }
+        List<Node> rows = messagesBox.getChildren();
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            if (rows.get(i).getUserData() instanceof ChatMessage m && c.getKey().equals(m.cid())) {
+                for (Node bar : rows.get(i).lookupAll(".upload-progress")) {
+                    if (bar instanceof ProgressBar p && c.getKey().equals(p.getUserData())) {
+                        p.setProgress(c.getValueAdded() < 0 ? ProgressBar.INDETERMINATE_PROGRESS : c.getValueAdded());
+                    }
+                }
+                return;
+            }
+        }
     }
 
     private static String size(long bytes) {
@@ -604,9 +641,9 @@ public final class ChatView {
         input.setId("input");
         input.setWrapText(true);
         input.setPrefRowCount(3);
-        input.promptTextProperty().bind(Bindings.when(vm.noteModeProperty())
+        subs.bind(input.promptTextProperty(), Bindings.when(vm.noteModeProperty())
                 .then(i18n.t("chat.notePrompt")).otherwise(i18n.t("chat.inputPrompt")));
-        input.textProperty().bindBidirectional(vm.inputProperty());
+        subs.bindBidirectional(input.textProperty(), vm.inputProperty());
         input.addEventFilter(KeyEvent.KEY_PRESSED, this::onKey);
         BooleanBinding closed = Bindings.createBooleanBinding(() -> {
             Conversation c = vm.conversationProperty().get();
@@ -614,20 +651,20 @@ public final class ChatView {
         }, vm.conversationProperty());
         BooleanBinding noConversation = vm.conversationProperty().isNull();
         // notes may still be added to a closed conversation
-        input.disableProperty().bind(closed.and(vm.noteModeProperty().not()));
+        subs.bind(input.disableProperty(), closed.and(vm.noteModeProperty().not()));
 
         quickList.setId("quickReplyList");
         quickList.setPrefHeight(110);
         quickList.setVisible(false);
         quickList.setManaged(false);
         quickList.setOnMouseClicked(e -> pickQuickReply(quickList.getSelectionModel().getSelectedItem()));
-        vm.inputProperty().addListener((o, was, text) -> updateQuickReplies());
+        subs.listen(vm.inputProperty(), (o, was, text) -> updateQuickReplies());
 
         Button emoji = new Button("☺");
         emoji.setId("emoji");
         emoji.setTooltip(new Tooltip(i18n.t("chat.emoji")));
         emoji.setOnAction(e -> showEmoji(emoji));
-        emoji.disableProperty().bind(closed);
+        subs.bind(emoji.disableProperty(), closed);
         Button quick = new Button("/");
         quick.setId("quickReplies");
         quick.setTooltip(new Tooltip(i18n.t("chat.quick")));
@@ -636,7 +673,7 @@ public final class ChatView {
             input.requestFocus();
             input.end();
         });
-        quick.disableProperty().bind(closed);
+        subs.bind(quick.disableProperty(), closed);
         Label hint = new Label();
         hint.getStyleClass().add("muted");
         Region spacer = new Region();
@@ -645,15 +682,15 @@ public final class ChatView {
         send.setId("send");
         send.getStyleClass().add("accent");
         send.setOnAction(e -> vm.send());
-        send.textProperty().bind(Bindings.when(vm.noteModeProperty())
+        subs.bind(send.textProperty(), Bindings.when(vm.noteModeProperty())
                 .then(i18n.t("chat.addNote")).otherwise(i18n.t("chat.send")));
-        send.disableProperty().bind(closed.and(vm.noteModeProperty().not()).or(vm.inputProperty().isEmpty()));
+        subs.bind(send.disableProperty(), closed.and(vm.noteModeProperty().not()).or(vm.inputProperty().isEmpty()));
         javafx.scene.control.ToggleButton note = new javafx.scene.control.ToggleButton(i18n.t("chat.note"));
         note.setId("noteToggle");
         note.getStyleClass().add("note-toggle");
         note.setTooltip(new Tooltip(i18n.t("chat.noteHint")));
-        note.selectedProperty().bindBidirectional(vm.noteModeProperty());
-        note.disableProperty().bind(noConversation);
+        subs.bindBidirectional(note.selectedProperty(), vm.noteModeProperty());
+        subs.bind(note.disableProperty(), noConversation);
         Button attach = new Button("+");
         attach.setId("attach");
         attach.setTooltip(new Tooltip(i18n.t("chat.attach")));
@@ -665,20 +702,20 @@ public final class ChatView {
                 picked.forEach(f -> vm.attach(f.toPath()));
             }
         });
-        attach.disableProperty().bind(closed.or(vm.noteModeProperty()));
+        subs.bind(attach.disableProperty(), closed.or(vm.noteModeProperty()));
         Button shot = new Button("✂");
         shot.setId("screenshot");
         shot.setTooltip(new Tooltip(i18n.t("chat.screenshot")));
         shot.setOnAction(e -> ScreenshotOverlay.start((javafx.stage.Stage) root.getScene().getWindow(), vm, i18n));
-        shot.disableProperty().bind(closed.or(vm.noteModeProperty()));
-        hint.textProperty().bind(Bindings.when(vm.noteModeProperty())
+        subs.bind(shot.disableProperty(), closed.or(vm.noteModeProperty()));
+        subs.bind(hint.textProperty(), Bindings.when(vm.noteModeProperty())
                 .then(i18n.t("chat.noteHint")).otherwise(i18n.t("chat.hint")));
         HBox tools = new HBox(6, emoji, quick, attach, shot, note, hint, spacer, send);
         tools.setAlignment(Pos.CENTER_LEFT);
 
         VBox composer = new VBox(6, quickList, input, tools);
         composer.getStyleClass().add("composer");
-        vm.noteModeProperty().addListener((o, was, on) -> {
+        subs.listen(vm.noteModeProperty(), (o, was, on) -> {
             if (on) {
                 composer.getStyleClass().add("composer-note");
             } else {

@@ -3,9 +3,12 @@ package dev.kefu.agent.chat;
 import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.cache.SearchHit;
 import dev.kefu.agent.ui.I18n;
+import dev.kefu.agent.ui.Subscriptions;
 import dev.kefu.agent.ui.UiClock;
 import dev.kefu.protocol.Role;
 import javafx.beans.binding.Bindings;
+import javafx.beans.property.LongProperty;
+import javafx.beans.property.SimpleLongProperty;
 import javafx.beans.value.ChangeListener;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -26,62 +29,67 @@ import org.controlsfx.control.SegmentedButton;
 public final class ConversationListView {
     private final ConversationListViewModel vm;
     private final I18n i18n;
-    private final UiClock clock;
     private final VBox root = new VBox(8);
+    /** Registered on the view model and the clock; closed by {@link #dispose()}. */
+    private final Subscriptions subs = new Subscriptions();
+    /** The clock, followed through {@link #subs}: the cells listen to this view's copy, not to the app's clock. */
+    private final LongProperty now = new SimpleLongProperty();
     private boolean itemsChanging;
 
     public ConversationListView(ConversationListViewModel vm, I18n i18n, UiClock clock) {
         this.vm = vm;
         this.i18n = i18n;
-        this.clock = clock;
+        subs.bind(now, clock.nowProperty());
 
         TextField search = new TextField();
         search.setId("search");
         search.setPromptText(i18n.t("list.search"));
-        search.textProperty().bindBidirectional(vm.queryProperty());
+        subs.bindBidirectional(search.textProperty(), vm.queryProperty());
 
         ToggleButton waiting = tab("tabWaiting", ConversationListViewModel.Tab.WAITING);
-        waiting.textProperty().bind(Bindings.createStringBinding(
+        subs.bind(waiting.textProperty(), Bindings.createStringBinding(
                 () -> i18n.t("tab.waiting", vm.waitingCountProperty().get()), vm.waitingCountProperty()));
         ToggleButton mine = tab("tabMine", ConversationListViewModel.Tab.MINE);
-        mine.textProperty().bind(Bindings.createStringBinding(
+        subs.bind(mine.textProperty(), Bindings.createStringBinding(
                 () -> i18n.t("tab.mine", vm.mineCountProperty().get()), vm.mineCountProperty()));
         ToggleButton all = tab("tabAll", ConversationListViewModel.Tab.ALL);
         all.setText(i18n.t("tab.all"));
         SegmentedButton tabs = new SegmentedButton(waiting, mine, all);
         tabs.setMaxWidth(Double.MAX_VALUE);
-        vm.tabProperty().addListener((o, was, t) -> selectTab(tabs, t));
+        subs.listen(vm.tabProperty(), (o, was, t) -> selectTab(tabs, t));
         selectTab(tabs, vm.tabProperty().get());
 
         // When the list changes under it, ListView may move its selection to another row; such moves must
         // not open another conversation. The first listener runs before ListView's own, the second after.
-        vm.shown().addListener((javafx.collections.ListChangeListener<Conversation>) c -> itemsChanging = true);
+        subs.listen(vm.shown(), (javafx.collections.ListChangeListener<Conversation>) c -> itemsChanging = true);
         ListView<Conversation> list = new ListView<>(vm.shown());
+        subs.onClose(() -> list.setItems(javafx.collections.FXCollections.observableArrayList()));
         list.setId("conversations");
         list.setCellFactory(v -> new ConversationCell());
         list.setPlaceholder(new Label(i18n.t("list.empty")));
-        list.getSelectionModel().selectedItemProperty().addListener((o, was, c) -> {
+        subs.listen(list.getSelectionModel().selectedItemProperty(), (o, was, c) -> {
             if (c != null && !itemsChanging) {
                 vm.select(c.id());
             }
         });
-        vm.selectedProperty().addListener((o, was, id) -> reflectSelection(list, id));
-        vm.shown().addListener((javafx.collections.ListChangeListener<Conversation>) c -> {
+        subs.listen(vm.selectedProperty(), (o, was, id) -> reflectSelection(list, id));
+        subs.listen(vm.shown(), (javafx.collections.ListChangeListener<Conversation>) c -> {
             itemsChanging = false;
             reflectSelection(list, vm.selectedProperty().get());
         });
 
         ListView<SearchHit> hits = new ListView<>(vm.hits());
+        subs.onClose(() -> hits.setItems(javafx.collections.FXCollections.observableArrayList()));
         hits.setId("searchResults");
         hits.setCellFactory(v -> new HitCell());
         hits.setPlaceholder(new Label(i18n.t("list.noHits")));
-        hits.getSelectionModel().selectedItemProperty().addListener((o, was, h) -> {
+        subs.listen(hits.getSelectionModel().selectedItemProperty(), (o, was, h) -> {
             if (h != null) {
                 vm.select(h.conv());
             }
         });
-        hits.visibleProperty().bind(vm.queryProperty().isNotEmpty());
-        list.visibleProperty().bind(vm.queryProperty().isEmpty());
+        subs.bind(hits.visibleProperty(), vm.queryProperty().isNotEmpty());
+        subs.bind(list.visibleProperty(), vm.queryProperty().isEmpty());
 
         StackPane lists = new StackPane(list, hits);
         VBox.setVgrow(lists, Priority.ALWAYS);
@@ -94,6 +102,16 @@ public final class ConversationListView {
 
     public Parent root() {
         return root;
+    }
+
+    /** Detaches this view from its view model and the clock (see {@link dev.kefu.agent.MainView#dispose()}). */
+    public void dispose() {
+        subs.close();
+    }
+
+    /** Registrations held on the view model (and the clock); 0 once disposed. For tests and diagnostics. */
+    public int registrations() {
+        return subs.size();
     }
 
     private ToggleButton tab(String id, ConversationListViewModel.Tab tab) {
@@ -157,7 +175,7 @@ public final class ConversationListView {
             HBox.setHgrow(text, Priority.ALWAYS);
             graphic = new HBox(8, avatar, text);
             graphic.setAlignment(Pos.CENTER_LEFT);
-            clock.nowProperty().addListener(tick);
+            now.addListener(tick); // this view's own property: the listener goes with the view
             getStyleClass().add("conversation-cell");
             setPrefWidth(0); // take the list's width, never ask for more (no horizontal scroll bar)
         }
@@ -201,7 +219,7 @@ public final class ConversationListView {
                 return;
             }
             if (c.isWaiting()) {
-                long waited = (clock.now() - c.createdAt()) / 1000;
+                long waited = (now.get() - c.createdAt()) / 1000;
                 time.setText(i18n.t("list.waited", I18n.clock(waited)));
                 time.getStyleClass().setAll("label", "conv-time", "waiting-time");
             } else {

@@ -6,6 +6,7 @@ import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.cache.KnownAgent;
 import dev.kefu.agent.cache.OutboxEntry;
 import dev.kefu.agent.cache.SearchHit;
+import dev.kefu.agent.net.ClosedChanges;
 import dev.kefu.agent.net.FrameSender;
 import dev.kefu.agent.upload.UploadException;
 import dev.kefu.agent.upload.UploadedFile;
@@ -71,6 +72,16 @@ public final class ConversationService {
     private static final String LAST_HEARD_META = "relay.lastHeardAt";
     /** {@link #LAST_HEARD_META} is written at most this often (typing frames alone come several times a second). */
     private static final long LAST_HEARD_WRITE_EVERY_MS = 5_000;
+    /**
+     * The relay time from which closes and ratings of conversations that are no longer live have yet to
+     * be asked for ({@link ClosedChanges}); absent or empty once caught up. Kept so that a catch-up cut
+     * short (network, restart) is asked again after the next welcome.
+     */
+    static final String CLOSED_CHANGES_META = "relay.closedChangesSince";
+    /** Clock error and the lag of {@link #LAST_HEARD_META} that the closed-conversation catch-up allows for. */
+    private static final long CLOSED_CATCH_UP_SLACK_MS = 60_000;
+    /** Conversations per page of the closed-conversation catch-up. */
+    static final int CLOSED_CATCH_UP_PAGE = 200;
 
     private final ChatCache cache;
     private final FrameSender relay;
@@ -107,6 +118,10 @@ public final class ConversationService {
     /** The relay's recall window, ms, from the last welcome ({@link #RECALL_WINDOW_MS} until one says). */
     private volatile long recallWindowMs = RECALL_WINDOW_MS;
     private Uploader uploader; // null: files cannot be sent (tests of text only)
+    private ClosedChanges closedChanges; // null: closes and ratings missed while away are not asked for
+    private Executor closedChangesThread;
+    /** The newest catch-up started (core thread); an older one still running does not mark it done. */
+    private long closedCatchUp;
     private Executor uploads;
     private Path outgoing;
 
@@ -146,6 +161,18 @@ public final class ConversationService {
             this.uploader = uploader;
             this.uploads = uploadThread;
             this.outgoing = outgoingDir;
+        });
+    }
+
+    /**
+     * Lets the app ask the relay, after each welcome, which conversations were closed or rated while
+     * it was away ({@code GET /api/conversations?changedSince=}), on {@code httpThread} (blocking
+     * HTTP), so that ratings given meanwhile reach the cache like live ones.
+     */
+    public void useClosedChanges(ClosedChanges source, Executor httpThread) {
+        later(() -> {
+            this.closedChanges = source;
+            this.closedChangesThread = httpThread;
         });
     }
 
@@ -598,6 +625,7 @@ public final class ConversationService {
         syncKinds.clear();
         recallsInFlight.clear();
         catchUpRecalls(live, batch.heardBefore);
+        catchUpClosed(batch.heardBefore);
         List<OutboxEntry> outbox = cache.outbox();
         if (!outbox.isEmpty()) {
             log.info("resending {} queued frame(s) after welcome", outbox.size());
@@ -637,6 +665,79 @@ public final class ConversationService {
             if (from > 0 && relay.send(new Frame.Sync(conv, null, from - 1, Limits.MAX_SYNC_LIMIT))) {
                 syncKinds.computeIfAbsent(conv, k -> new java.util.ArrayDeque<>()).add(true);
             }
+        }
+    }
+
+    /**
+     * {@code welcome} lists live conversations only, so closes and above all ratings (a visitor may
+     * rate any time after the close) that came while this app was away are asked for: from when the
+     * relay was last heard from (on the relay's clock, less a margin), or from where an earlier
+     * catch-up stopped, whichever is older. Pages are fetched off the services thread and applied
+     * to conversations the cache holds, as {@code conv} frames would have been.
+     */
+    private void catchUpClosed(long heardBefore) {
+        if (closedChanges == null) {
+            return;
+        }
+        long since = cache.meta(CLOSED_CHANGES_META).filter(v -> !v.isEmpty()).map(Long::parseLong).orElse(Long.MAX_VALUE);
+        if (heardBefore > 0) {
+            since = Math.min(since, heardBefore + relayClockOffsetMs - CLOSED_CATCH_UP_SLACK_MS);
+        }
+        if (since == Long.MAX_VALUE) {
+            return; // never connected before: the cache holds no conversation that could have changed
+        }
+        cache.setMeta(CLOSED_CHANGES_META, String.valueOf(since));
+        long run = ++closedCatchUp;
+        ClosedChanges source = closedChanges;
+        long from = since;
+        try {
+            closedChangesThread.execute(() -> fetchClosed(source, from, run));
+        } catch (RejectedExecutionException e) {
+            // the session is closing: the next welcome asks again from the kept position
+        }
+    }
+
+    /** Off the services thread: every page from {@code since}, each applied on core. */
+    private void fetchClosed(ClosedChanges source, long since, long run) {
+        long from = since;
+        try {
+            while (true) {
+                ClosedChanges.Page page = source.since(from, CLOSED_CATCH_UP_PAGE);
+                if (page == null) {
+                    log.info("the relay cannot list closed conversations (older relay): ratings given while away stay unknown");
+                    later(() -> closedCaughtUp(run));
+                    return;
+                }
+                later(() -> applyClosed(page.conversations()));
+                if (!page.more()) {
+                    later(() -> closedCaughtUp(run));
+                    return;
+                }
+                // the last millisecond's items come again; a full page within one millisecond moves on by one
+                from = page.lastChangedAt() > from ? page.lastChangedAt() : from + 1;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            log.info("closed conversations not caught up ({}); asked again after the next welcome", e.getMessage());
+        }
+    }
+
+    /** On core: a page of conversations closed or rated while away, for those the cache holds. */
+    private void applyClosed(List<Frame.ConvInfo> conversations) {
+        Batch batch = new Batch();
+        cache.inTransaction(() -> {
+            for (Frame.ConvInfo c : conversations) {
+                if (c.id() != null && cache.conversation(c.id()).isPresent()) {
+                    batch.touch(c.id());
+                    cache.upsertConversation(c);
+                }
+            }
+        });
+        batch.fire();
+    }
+
+    private void closedCaughtUp(long run) {
+        if (run == closedCatchUp) {
+            cache.setMeta(CLOSED_CHANGES_META, "");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.kefu.agent.login;
 
 import dev.kefu.agent.ui.I18n;
+import dev.kefu.agent.ui.Subscriptions;
 import javafx.beans.binding.Bindings;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
@@ -21,6 +22,8 @@ import javafx.scene.layout.VBox;
 /** The login form: relay address, username, password, remember me. */
 public final class LoginView {
     private final StackPane root = new StackPane();
+    /** Bindings to the view model, which outlives this view (a language switch rebuilds it); closed by {@link #dispose()}. */
+    private final Subscriptions subs = new Subscriptions();
 
     public LoginView(LoginViewModel vm, I18n i18n) {
         Label title = new Label(i18n.t("app.title"));
@@ -31,16 +34,16 @@ public final class LoginView {
         TextField server = new TextField();
         server.setId("server");
         server.setPromptText("http://127.0.0.1:8080");
-        server.textProperty().bindBidirectional(vm.serverProperty());
+        subs.bindBidirectional(server.textProperty(), vm.serverProperty());
         TextField username = new TextField();
         username.setId("username");
-        username.textProperty().bindBidirectional(vm.usernameProperty());
+        subs.bindBidirectional(username.textProperty(), vm.usernameProperty());
         PasswordField password = new PasswordField();
         password.setId("password");
-        password.textProperty().bindBidirectional(vm.passwordProperty());
+        subs.bindBidirectional(password.textProperty(), vm.passwordProperty());
         CheckBox remember = new CheckBox(i18n.t("login.remember"));
         remember.setId("remember");
-        remember.selectedProperty().bindBidirectional(vm.rememberProperty());
+        subs.bindBidirectional(remember.selectedProperty(), vm.rememberProperty());
 
         GridPane form = new GridPane();
         form.setHgap(10);
@@ -54,12 +57,12 @@ public final class LoginView {
         Button login = new Button(i18n.t("login.submit"));
         login.setId("login");
         login.setDefaultButton(true);
-        login.disableProperty().bind(vm.busyProperty());
+        subs.bind(login.disableProperty(), vm.busyProperty());
         login.setOnAction(e -> vm.login());
         login.setMaxWidth(Double.MAX_VALUE);
         ProgressIndicator spinner = new ProgressIndicator();
         spinner.setPrefSize(18, 18);
-        spinner.visibleProperty().bind(vm.busyProperty());
+        subs.bind(spinner.visibleProperty(), vm.busyProperty());
         HBox actions = new HBox(10, login, spinner);
         actions.setAlignment(Pos.CENTER_LEFT);
         HBox.setHgrow(login, Priority.ALWAYS);
@@ -68,7 +71,7 @@ public final class LoginView {
         error.setId("loginError");
         error.getStyleClass().add("error-text");
         error.setWrapText(true);
-        error.textProperty().bind(Bindings.createStringBinding(() -> switch (vm.problemProperty().get()) {
+        subs.bind(error.textProperty(), Bindings.createStringBinding(() -> switch (vm.problemProperty().get()) {
             case NONE -> "";
             case MISSING_FIELDS -> i18n.t("login.error.missing");
             case BAD_ADDRESS -> i18n.t("login.error.address");
@@ -92,5 +95,15 @@ public final class LoginView {
 
     public Parent root() {
         return root;
+    }
+
+    /** Detaches the form from its view model. Idempotent. */
+    public void dispose() {
+        subs.close();
+    }
+
+    /** Registrations held on the view model (and the clock); 0 once disposed. For tests and diagnostics. */
+    public int registrations() {
+        return subs.size();
     }
 }

@@ -12,11 +12,13 @@ import java.util.function.Function;
 public final class NodeLists {
     private NodeLists() {}
 
-    public static <T> void bind(ObservableList<T> source, ObservableList<Node> target, Function<T, Node> toNode) {
+    /** The listener on {@code source} is registered through {@code subs}: closing it stops the copying. */
+    public static <T> void bind(Subscriptions subs, ObservableList<T> source, ObservableList<Node> target,
+                                Function<T, Node> toNode) {
         List<Node> initial = new ArrayList<>();
         source.forEach(item -> initial.add(toNode.apply(item)));
         target.setAll(initial);
-        source.addListener((ListChangeListener<T>) c -> {
+        subs.listen(source, (ListChangeListener<T>) c -> {
             while (c.next()) {
                 if (c.wasPermutated()) {
                     List<Node> old = new ArrayList<>(target.subList(c.getFrom(), c.getTo()));

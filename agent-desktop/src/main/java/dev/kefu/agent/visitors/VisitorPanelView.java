@@ -5,6 +5,7 @@ import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.cache.PageVisit;
 import dev.kefu.agent.ui.I18n;
 import dev.kefu.agent.ui.RatingText;
+import dev.kefu.agent.ui.Subscriptions;
 import javafx.geometry.Insets;
 import javafx.scene.Node;
 import javafx.scene.Parent;
@@ -25,6 +26,8 @@ public final class VisitorPanelView {
     private final Consumer<String> openConversation;
     private final VBox content = new VBox(6);
     private final ScrollPane root = new ScrollPane(content);
+    /** Registered on the view model; closed by {@link #dispose()}. */
+    private final Subscriptions subs = new Subscriptions();
 
     /** @param openConversation opens a conversation by id (the earlier ones are links) */
     public VisitorPanelView(VisitorPanelViewModel vm, I18n i18n, Consumer<String> openConversation) {
@@ -36,12 +39,22 @@ public final class VisitorPanelView {
         root.getStyleClass().add("visitor-panel");
         root.setMinWidth(220);
         root.setPrefWidth(260);
-        vm.profileProperty().addListener((o, was, p) -> render(p));
+        subs.listen(vm.profileProperty(), (o, was, p) -> render(p));
         render(vm.profileProperty().get());
     }
 
     public Parent root() {
         return root;
+    }
+
+    /** Detaches this view from its view model (see {@link dev.kefu.agent.MainView#dispose()}). */
+    public void dispose() {
+        subs.close();
+    }
+
+    /** Registrations held on the view model (and the clock); 0 once disposed. For tests and diagnostics. */
+    public int registrations() {
+        return subs.size();
     }
 
     private void render(VisitorProfile p) {

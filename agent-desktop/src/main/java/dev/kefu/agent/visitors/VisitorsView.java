@@ -1,9 +1,12 @@
 package dev.kefu.agent.visitors;
 
 import dev.kefu.agent.ui.I18n;
+import dev.kefu.agent.ui.Subscriptions;
 import dev.kefu.agent.ui.UiClock;
 import dev.kefu.protocol.Frame;
 import javafx.beans.binding.Bindings;
+import javafx.beans.property.LongProperty;
+import javafx.beans.property.SimpleLongProperty;
 import javafx.beans.property.ReadOnlyObjectWrapper;
 import javafx.beans.property.ReadOnlyStringWrapper;
 import javafx.beans.value.ObservableValue;
@@ -25,23 +28,29 @@ public final class VisitorsView {
     private final VisitorsViewModel vm;
     private final I18n i18n;
     private final VBox root = new VBox(10);
+    /** Registered on the view model and the clock; closed by {@link #dispose()}. */
+    private final Subscriptions subs = new Subscriptions();
+    /** The clock, followed through {@link #subs}; the time-on-site cells follow this copy. */
+    private final LongProperty now = new SimpleLongProperty();
 
     public VisitorsView(VisitorsViewModel vm, I18n i18n, UiClock clock) {
         this.vm = vm;
         this.i18n = i18n;
+        subs.bind(now, clock.nowProperty());
         Label title = new Label();
         title.setId("visitorsTitle");
         title.getStyleClass().add("section-title");
-        title.textProperty().bind(Bindings.createStringBinding(() -> i18n.t("visitors.title", vm.countProperty().get()),
+        subs.bind(title.textProperty(), Bindings.createStringBinding(() -> i18n.t("visitors.title", vm.countProperty().get()),
                 vm.countProperty()));
 
         TableView<VisitorsViewModel.Row> table = new TableView<>(vm.rows());
+        subs.onClose(() -> table.setItems(javafx.collections.FXCollections.observableArrayList()));
         table.setId("visitorsTable");
         table.setPlaceholder(new Label(i18n.t("visitors.empty")));
         table.getColumns().add(column(i18n.t("visitors.name"), 150, r -> text(nameOf(r.visitor()))));
         table.getColumns().add(column(i18n.t("visitors.page"), 300, r -> text(pageOf(r.visitor()))));
         table.getColumns().add(column(i18n.t("visitors.time"), 90, r -> Bindings.createStringBinding(
-                () -> I18n.clock((clock.now() - r.visitor().since()) / 1000), clock.nowProperty())));
+                () -> I18n.clock((now.get() - r.visitor().since()) / 1000), now)));
         table.getColumns().add(column(i18n.t("visitors.pages"), 60, r -> text(String.valueOf(r.visitor().pages()))));
         table.getColumns().add(column(i18n.t("visitors.referrer"), 200,
                 r -> text(r.visitor().referrer() == null || r.visitor().referrer().isEmpty()
@@ -63,6 +72,16 @@ public final class VisitorsView {
 
     public Parent root() {
         return root;
+    }
+
+    /** Detaches this view from its view model and the clock (see {@link dev.kefu.agent.MainView#dispose()}). */
+    public void dispose() {
+        subs.close();
+    }
+
+    /** Registrations held on the view model (and the clock); 0 once disposed. For tests and diagnostics. */
+    public int registrations() {
+        return subs.size();
     }
 
     private static TableColumn<VisitorsViewModel.Row, String> column(String title, double width,

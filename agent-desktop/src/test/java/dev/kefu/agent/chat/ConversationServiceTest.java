@@ -309,4 +309,86 @@ class ConversationServiceTest {
                 new Frame.QuickReply("q1", "shop", true, "hi", "您好，请问有什么可以帮您？", null)))));
         assertThat(service.relayQuickReplies()).extracting(Frame.QuickReply::text).containsExactly("您好，请问有什么可以帮您？");
     }
+
+    /** Answers the closed-conversation catch-up from a script: a page, null (older relay) or a failure. */
+    private static final class ScriptedChanges implements dev.kefu.agent.net.ClosedChanges {
+        final List<Long> asked = new ArrayList<>();
+        static final Object NO_ENDPOINT = new Object();
+        final java.util.ArrayDeque<Object> answers = new java.util.ArrayDeque<>();
+
+        @Override
+        public Page since(long changedSince, int limit) throws java.io.IOException {
+            asked.add(changedSince);
+            Object a = answers.poll();
+            if (a instanceof java.io.IOException e) {
+                throw e;
+            }
+            return a == NO_ENDPOINT ? null : (Page) a;
+        }
+    }
+
+    private static Frame.ConvInfo closedAndRated(String id, Integer rating, String comment) {
+        return new Frame.ConvInfo(id, "shop", ConvStatus.CLOSED, VISITOR.id(), "Li Lei", ME.id(), "Me", 2, 1, null,
+                rating, comment);
+    }
+
+    @Test
+    void welcomeAfterBeingAway_asksForClosesAndRatingsSinceLastHeard_andAppliesThemToHeldConversationsOnly() {
+        ScriptedChanges changes = new ScriptedChanges();
+        List<Runnable> http = new ArrayList<>();
+        service.useClosedChanges(changes, http::add);
+        service.onFrames(List.of(welcome(open("c1"))));
+        assertThat(http).as("first welcome on an empty cache: nothing to catch up").isEmpty();
+        long before = System.currentTimeMillis();
+        service.onFrames(List.of(new Frame.ConvUpdate(closedAndRated("c1", null, null), null)));
+
+        changes.answers.add(new dev.kefu.agent.net.ClosedChanges.Page(
+                List.of(closedAndRated("c1", 5, "great"), closedAndRated("c-never-seen", 3, null)), before, false));
+        service.onFrames(List.of(welcome()));
+        http.forEach(Runnable::run);
+
+        assertThat(changes.asked).hasSize(1);
+        assertThat(changes.asked.get(0)).isBetween(before - 61_000, before - 59_000);
+        var c1 = cache.conversation("c1").orElseThrow();
+        assertThat(c1.rating()).isEqualTo(5);
+        assertThat(c1.ratingComment()).isEqualTo("great");
+        assertThat(cache.conversation("c-never-seen")).isEmpty();
+        assertThat(events).contains("conv c1 closed");
+    }
+
+    @Test
+    void closedCatchUp_cutShort_isAskedAgainFromTheSamePoint_afterTheNextWelcome() {
+        ScriptedChanges changes = new ScriptedChanges();
+        List<Runnable> http = new ArrayList<>();
+        service.useClosedChanges(changes, http::add);
+        service.onFrames(List.of(welcome(open("c1"))));
+        service.onFrames(List.of(welcome(open("c1"))));
+        changes.answers.add(new java.io.IOException("connection reset"));
+        http.forEach(Runnable::run);
+        http.clear();
+        long firstAsked = changes.asked.get(0);
+        assertThat(cache.meta(ConversationService.CLOSED_CHANGES_META)).contains(String.valueOf(firstAsked));
+
+        service.onFrames(List.of(welcome(open("c1"))));
+        changes.answers.add(new dev.kefu.agent.net.ClosedChanges.Page(List.of(), firstAsked, false));
+        http.forEach(Runnable::run);
+        http.clear();
+        assertThat(changes.asked).hasSize(2);
+        assertThat(changes.asked.get(1)).isEqualTo(firstAsked);
+        assertThat(cache.meta(ConversationService.CLOSED_CHANGES_META)).as("caught up: no position kept").contains("");
+    }
+
+    @Test
+    void closedCatchUp_withAnOlderRelay_endsQuietly() {
+        ScriptedChanges changes = new ScriptedChanges();
+        List<Runnable> http = new ArrayList<>();
+        service.useClosedChanges(changes, http::add);
+        service.onFrames(List.of(welcome(open("c1"))));
+        service.onFrames(List.of(welcome(open("c1"))));
+        changes.answers.add(ScriptedChanges.NO_ENDPOINT); // 404: the relay has no such endpoint
+        http.forEach(Runnable::run);
+        assertThat(changes.asked).hasSize(1);
+        assertThat(cache.meta(ConversationService.CLOSED_CHANGES_META)).contains("");
+        assertThat(events).noneMatch(e -> e.startsWith("refused"));
+    }
 }

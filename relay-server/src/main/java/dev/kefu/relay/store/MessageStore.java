@@ -72,6 +72,12 @@ public interface MessageStore extends AutoCloseable {
     /** Every conversation of a visitor, newest first, at most {@code limit}. */
     List<Conversation> visitorHistory(String site, String visitorId, int limit);
 
+    /**
+     * Conversations closed or rated at or after {@code sinceMs} (epoch ms), oldest change first (ties
+     * by id), at most {@code limit}; only of {@code sites} unless it is null (every site).
+     */
+    List<ClosedConversation> closedOrRatedSince(long sinceMs, java.util.Collection<String> sites, int limit);
+
     /** Waiting conversations of a site, oldest first: the queue. */
     List<Conversation> waiting(String site);
 

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 public final class SqliteDatabase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
     /** Migration scripts in order; version N is {@code MIGRATIONS[N-1]}. Append, never edit. */
-    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__workflow.sql", "V3__files.sql");
+    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__workflow.sql", "V3__files.sql",
+            "V4__closed_changes.sql");
     private static final int READERS = 4;
 
     private final Path file;

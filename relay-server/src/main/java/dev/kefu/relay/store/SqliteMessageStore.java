@@ -451,6 +451,38 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public List<ClosedConversation> closedOrRatedSince(long sinceMs, java.util.Collection<String> sites, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT " + CONV_COLUMNS + ", max(coalesce(closed_at, 0), "
+                + "coalesce(rated_at, 0)) AS changed_at FROM conversations "
+                + "WHERE status = 'closed' AND (closed_at >= ? OR rated_at >= ?)");
+        List<Object> args = new ArrayList<>(List.of(sinceMs, sinceMs));
+        if (sites != null) {
+            if (sites.isEmpty()) {
+                return List.of();
+            }
+            sql.append(" AND site IN (").append(String.join(",", java.util.Collections.nCopies(sites.size(), "?")))
+                    .append(")");
+            args.addAll(sites);
+        }
+        sql.append(" ORDER BY changed_at, id LIMIT ?");
+        args.add(limit);
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                for (int i = 0; i < args.size(); i++) {
+                    ps.setObject(i + 1, args.get(i));
+                }
+                List<ClosedConversation> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new ClosedConversation(conversation(rs), rs.getLong(15)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
     public List<Conversation> waiting(String site) {
         return queryConversations("SELECT " + CONV_COLUMNS + " FROM conversations WHERE site = ? AND status = 'waiting' "
                 + "ORDER BY created_at, id", site);
@@ -663,13 +695,18 @@ public final class SqliteMessageStore implements MessageStore {
         List<Conversation> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(new Conversation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), nullableLong(rs, 9),
-                        nullableLong(rs, 10), nullableLong(rs, 11), rs.getString(12), nullableInt(rs, 13),
-                        rs.getString(14)));
+                out.add(conversation(rs));
             }
         }
         return out;
+    }
+
+    /** The row's first columns, {@link #CONV_COLUMNS}. */
+    private static Conversation conversation(ResultSet rs) throws SQLException {
+        return new Conversation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getLong(8), nullableLong(rs, 9),
+                nullableLong(rs, 10), nullableLong(rs, 11), rs.getString(12), nullableInt(rs, 13),
+                rs.getString(14));
     }
 
     private static Long nullableLong(ResultSet rs, int column) throws SQLException {

@@ -14,6 +14,7 @@ import dev.kefu.relay.desk.DeskService;
 import dev.kefu.relay.desk.Statistics;
 import dev.kefu.relay.store.AgentRecord;
 import dev.kefu.relay.store.BlockRecord;
+import dev.kefu.relay.store.ClosedConversation;
 import dev.kefu.relay.store.Conversation;
 import dev.kefu.relay.store.HistoryStore;
 import dev.kefu.relay.store.MessageStore;
@@ -149,6 +150,13 @@ final class ApiHandler {
                     return ok(wrap("conversations", items));
                 }
             }
+            case "conversations" -> {
+                // /api/conversations?changedSince=MS&limit=N
+                requireMethod(method, "GET");
+                if (p.length == 1) {
+                    return ok(closedChanges(actor, query));
+                }
+            }
             case "stats" -> {
                 requireMethod(method, "GET");
                 if (!actor.admin()) {
@@ -197,6 +205,38 @@ final class ApiHandler {
             throw new DeskException(ErrorCode.NOT_ALLOWED, 403, "this is for admins");
         }
         throw new DeskException(ErrorCode.BAD_FRAME, 404, "no such endpoint: " + method + " /api/" + String.join("/", p));
+    }
+
+    /** Most conversations in one answer of {@code GET /api/conversations}, and the default. */
+    static final int CHANGES_MAX_LIMIT = 1000;
+    static final int CHANGES_DEFAULT_LIMIT = 200;
+
+    /**
+     * What an agent who was away missed about conversations that are no longer live (those come with
+     * {@code welcome}): the ones it may see closed or rated at or after {@code changedSince}, oldest
+     * change first, each with its {@code changedAt}; {@code more} when a next page exists (ask again
+     * from the last {@code changedAt}).
+     */
+    private String closedChanges(AgentRecord actor, Fields query) {
+        Long since = longParam(query, "changedSince");
+        if (since == null) {
+            throw new DeskException(ErrorCode.BAD_FRAME, 400, "changedSince (epoch ms) is required");
+        }
+        long limit = Optional.ofNullable(longParam(query, "limit")).orElse((long) CHANGES_DEFAULT_LIMIT);
+        if (limit < 1 || limit > CHANGES_MAX_LIMIT) {
+            throw new DeskException(ErrorCode.BAD_FRAME, 400, "limit is 1 to " + CHANGES_MAX_LIMIT);
+        }
+        List<ClosedConversation> found = store.closedOrRatedSince(since, actor.sites(), (int) limit + 1);
+        ArrayNode items = FrameCodec.mapper().createArrayNode();
+        for (ClosedConversation c : found.subList(0, (int) Math.min(limit, found.size()))) {
+            ObjectNode o = FrameCodec.mapper().valueToTree(hub.convInfoFor(c.conversation()));
+            o.put("changedAt", c.changedAt());
+            items.add(o);
+        }
+        ObjectNode answer = FrameCodec.mapper().createObjectNode();
+        answer.set("conversations", items);
+        answer.put("more", found.size() > limit);
+        return answer.toString();
     }
 
     private String stats(Fields query) {
