@@ -73,6 +73,8 @@ public final class ConversationHub implements Desk, AutoCloseable {
     private final Map<String, Set<ClientSession>> visitors = new ConcurrentHashMap<>();
     private final Map<String, String> agentStatus = new ConcurrentHashMap<>();
     private final Map<String, String> agentNames = new ConcurrentHashMap<>();
+    /** Connections that stopped reading while the store is backlogged: how each resumes. */
+    private final Set<Runnable> heldReaders = ConcurrentHashMap.newKeySet();
     private final Counter stored;
     private final Counter framesIn;
     private final AtomicInteger sessionSeq = new AtomicInteger();
@@ -111,6 +113,7 @@ public final class ConversationHub implements Desk, AutoCloseable {
                 .register(meters);
         this.framesIn = Counter.builder("kefu.frames.in").description("Frames received from clients").register(meters);
         meters.gauge("kefu.connections", sessions, Set::size);
+        meters.gauge("kefu.connections.held", heldReaders, Set::size);
         meters.gauge("kefu.connections.agents", agents, Set::size);
         meters.gauge("kefu.visitors.online", tracker, VisitorTracker::size);
         // Each connection is pinged once per heartbeat, when its own is due. A short tick spreads
@@ -118,6 +121,7 @@ public final class ConversationHub implements Desk, AutoCloseable {
         // 10,000) were pinged, and answered, in one burst that delayed the chat messages behind it.
         long tickMs = Math.min(HEARTBEAT_TICK_MS, Math.max(100, config.heartbeatSec() * 1000L / 4));
         timer.scheduleAtFixedRate(this::heartbeat, tickMs, tickMs, TimeUnit.MILLISECONDS);
+        store.onBatch(this::releaseReaders);
         this.assigner = new Assigner(store, accounts, this, Clock.systemUTC(), config.queueTickMs());
     }
 
@@ -475,6 +479,41 @@ public final class ConversationHub implements Desk, AutoCloseable {
                 id -> auth.agent(id).map(AgentRecord::shownName).orElse(id));
     }
 
+    // ---- backpressure ----
+
+    /**
+     * Whether a connection should wait before reading its next frame: yes while the store's write
+     * queue is backlogged, and then {@code resume} runs (on a worker) once the backlog has cleared.
+     * Past its capacity the relay then commits at capacity, rather than reading frames only to
+     * answer {@code server_busy} to them.
+     */
+    public boolean holdReading(Runnable resume) {
+        if (!store.isBacklogged()) {
+            return false;
+        }
+        heldReaders.add(resume);
+        releaseReaders(); // the backlog may have cleared meanwhile
+        return true;
+    }
+
+    /** Lets held connections read again if the backlog has cleared; after every commit and every tick. */
+    private void releaseReaders() {
+        if (heldReaders.isEmpty() || !store.isBacklogCleared()) {
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                for (Runnable r : heldReaders) {
+                    if (heldReaders.remove(r)) {
+                        r.run();
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            heldReaders.clear(); // closing
+        }
+    }
+
     // ---- liveness ----
 
     private void heartbeat() {
@@ -484,6 +523,7 @@ public final class ConversationHub implements Desk, AutoCloseable {
             for (ClientSession s : sessions) {
                 s.heartbeat(now, hbNanos);
             }
+            releaseReaders();
         } catch (RuntimeException e) {
             log.error("heartbeat tick failed", e);
         }

@@ -42,6 +42,10 @@ public final class GroupCommitWriter implements AutoCloseable {
     private final DistributionSummary batchSizes;
     private volatile boolean stopping;
     private final List<Runnable> rollbackListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> batchListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Queued writes at which {@link #isBacklogged} turns true, and at which it turns false again. */
+    private final int backlogAt;
+    private final int backlogClearAt;
 
     /**
      * @param maxBatch most operations per transaction
@@ -53,6 +57,8 @@ public final class GroupCommitWriter implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.gatherBelow = Math.min(GATHER_BELOW, maxBatch);
         this.queue = new LinkedBlockingQueue<>(maxQueued);
+        this.backlogAt = Math.max(1, maxQueued / 2);
+        this.backlogClearAt = backlogAt / 2;
         this.commitTimer = Timer.builder("kefu.store.commit")
                 .description("Time to run and commit one batch of writes")
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram(false).register(meters);
@@ -100,6 +106,25 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether half of the write queue is taken: more writes are arriving than the store commits.
+     * Connections stop reading new frames meanwhile (see {@link #onBatch}), so the store's share of
+     * the CPU goes to committing rather than to refusing what cannot be queued.
+     */
+    public boolean isBacklogged() {
+        return queue.size() >= backlogAt;
+    }
+
+    /** Whether the queue is back under a quarter: paused readers may go on. */
+    public boolean isBacklogCleared() {
+        return queue.size() <= backlogClearAt;
+    }
+
+    /** Runs {@code listener} on the writer thread after every batch (it must be quick and not block). */
+    public void onBatch(Runnable listener) {
+        batchListeners.add(listener);
+    }
+
     /** Whether the writer thread is alive (for {@code /health}). */
     public boolean isAlive() {
         return thread.isAlive();
@@ -122,6 +147,9 @@ public final class GroupCommitWriter implements AutoCloseable {
                     gather(batch);
                 }
                 runBatch(batch);
+                for (Runnable r : batchListeners) {
+                    r.run();
+                }
             } catch (InterruptedException e) {
                 if (queue.isEmpty()) {
                     return;

@@ -105,6 +105,20 @@ public interface MessageStore extends AutoCloseable {
     /** Whether the store can take writes now. */
     boolean isHealthy();
 
+    /** Whether writes are queueing up faster than they commit (half the write queue taken). */
+    default boolean isBacklogged() {
+        return false;
+    }
+
+    /** Whether a backlog has cleared (the queue back under a quarter). */
+    default boolean isBacklogCleared() {
+        return true;
+    }
+
+    /** Runs {@code listener} after every committed batch, on the writer thread: quick, never blocking. */
+    default void onBatch(Runnable listener) {
+    }
+
     /** Commits every queued write, then releases the store. */
     @Override
     void close();

@@ -576,6 +576,21 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
+    public boolean isBacklogged() {
+        return writer.isBacklogged();
+    }
+
+    @Override
+    public boolean isBacklogCleared() {
+        return writer.isBacklogCleared();
+    }
+
+    @Override
+    public void onBatch(Runnable listener) {
+        writer.onBatch(listener);
+    }
+
+    @Override
     public boolean isHealthy() {
         if (!writer.isAlive()) {
             return false;

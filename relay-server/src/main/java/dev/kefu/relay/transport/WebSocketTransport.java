@@ -22,9 +22,11 @@ import java.nio.ByteBuffer;
  * an agent receiving every message of a busy site needs). Inbound text goes to the
  * {@link ClientSession}. A client that does not read (more than {@link #MAX_QUEUED_CHARS} sent and
  * not yet written) is disconnected rather than buffered without bound; it resumes from the store
- * when it comes back.
+ * when it comes back. It reads one frame at a time (Jetty's explicit demand): while the store's
+ * write queue is backlogged it stops reading until the backlog clears, so a relay past its capacity
+ * keeps committing at capacity instead of spending the CPU on frames it would have to refuse.
  */
-public final class WebSocketTransport implements Session.Listener.AutoDemanding, Transport {
+public final class WebSocketTransport implements Session.Listener, Transport {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
     static final long MAX_QUEUED_CHARS = 8L * 1024 * 1024;
 
@@ -56,21 +58,51 @@ public final class WebSocketTransport implements Session.Listener.AutoDemanding,
             this.session = session;
         }
         client = hub.open(this);
+        session.demand();
     }
 
     @Override
     public void onWebSocketText(String text) {
         client.onText(text);
+        readNext();
     }
 
     @Override
     public void onWebSocketPing(ByteBuffer payload) {
         client.touch();
+        readNext();
     }
 
     @Override
     public void onWebSocketPong(ByteBuffer payload) {
         client.touch();
+        readNext();
+    }
+
+    /** Binary frames are not part of the protocol: ignored, as before. */
+    @Override
+    public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+        callback.succeed();
+        readNext();
+    }
+
+    /** Asks Jetty for the next frame now, or once the store's backlog clears. */
+    private void readNext() {
+        Session s;
+        synchronized (this) {
+            s = closing ? null : session;
+        }
+        if (s != null && !hub.holdReading(() -> resumeReading(s))) {
+            s.demand();
+        }
+    }
+
+    /** The backlog cleared: read again; the hold was ours, not the client's silence. */
+    private void resumeReading(Session s) {
+        if (client != null) {
+            client.touch();
+        }
+        s.demand();
     }
 
     @Override
