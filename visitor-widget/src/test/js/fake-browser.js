@@ -9,7 +9,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { webcrypto } = require('node:crypto');
 
-const WIDGET = path.join(__dirname, '../../main/resources/kefu/widget/widget.js');
+// The readable source by default; KEFU_WIDGET names another build of it, e.g. the minified
+// target/classes/kefu/widget/widget.min.js that the relay serves (NodeSuiteTest runs both).
+const WIDGET = process.env.KEFU_WIDGET
+  ? path.resolve(process.env.KEFU_WIDGET)
+  : path.join(__dirname, '../../main/resources/kefu/widget/widget.js');
 const SOURCE = fs.readFileSync(WIDGET, 'utf8');
 const STUB = 'window.Kefu=window.Kefu||function(){(Kefu.q=Kefu.q||[]).push(arguments)};';
 
@@ -360,7 +364,7 @@ function boot(options = {}) {
 
   vm.createContext(win);
   if (options.stub !== false) vm.runInContext(STUB + (options.before || ''), win);
-  vm.runInContext(SOURCE, win, { filename: 'widget.js' });
+  vm.runInContext(SOURCE, win, { filename: path.basename(WIDGET) });
 
   const host = doc.body.childNodes.find((n) => n.id === 'kefu-widget');
   const root = host && host.shadowRoot;

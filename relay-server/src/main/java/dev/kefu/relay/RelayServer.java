@@ -50,8 +50,9 @@ import java.util.function.Consumer;
 /**
  * The relay, assembled: SQLite store, auth, conversation hub, visitor tracking, and Jetty serving
  * WebSocket ({@code /ws/visitor}, {@code /ws/agent}) and HTTP ({@code /lp/*}, {@code /api/*},
- * {@code /health}, {@code /metrics}, {@code /widget.js}, {@code /demo}). {@link #close()} is the graceful
- * shutdown: clients are told to reconnect, then every queued write is committed.
+ * {@code /health}, {@code /metrics}, {@code /widget.js}, {@code /src/widget.js}, {@code /demo}).
+ * {@link #close()} is the graceful shutdown: clients are told to reconnect, then every queued write
+ * is committed.
  */
 public final class RelayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RelayServer.class);

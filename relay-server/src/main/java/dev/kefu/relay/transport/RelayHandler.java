@@ -87,7 +87,10 @@ public final class RelayHandler extends Handler.Abstract implements AutoCloseabl
             }
             case "/health" -> ops.health(response, callback);
             case "/metrics" -> ops.metrics(response, callback);
-            case "/widget.js" -> resource(request, response, callback, "kefu/widget/widget.js",
+            // The minified build of the widget; its readable source (same behaviour) for debugging.
+            case "/widget.js" -> resource(request, response, callback, "kefu/widget/widget.min.js",
+                    "text/javascript; charset=utf-8");
+            case "/src/widget.js" -> resource(request, response, callback, "kefu/widget/widget.js",
                     "text/javascript; charset=utf-8");
             case "/demo", "/demo.html", "/" -> resource(request, response, callback, "kefu/widget/demo.html",
                     "text/html; charset=utf-8");

@@ -24,6 +24,18 @@ class HttpEndpointsTest extends RelayTest {
     }
 
     @Test
+    void widgetJs_isTheMinifiedBuild_andItsSourceIsServedForDebugging() throws Exception {
+        HttpResponse<String> served = relay.get("/widget.js");
+        HttpResponse<String> source = relay.get("/src/widget.js");
+
+        assertThat(source.statusCode()).isEqualTo(200);
+        assertThat(source.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/javascript"));
+        assertThat(source.body()).startsWith("/*! Kefu visitor widget ").contains("(function (window, document) {");
+        assertThat(served.body()).startsWith("/*! Kefu visitor widget ").doesNotContain("(function (window, document) {");
+        assertThat(served.body().length()).isLessThan(source.body().length() * 2 / 3);
+    }
+
+    @Test
     void health_isUp_andMetricsCountStoredMessages() throws Exception {
         HttpResponse<String> health = relay.get("/health");
         assertThat(health.statusCode()).isEqualTo(200);
