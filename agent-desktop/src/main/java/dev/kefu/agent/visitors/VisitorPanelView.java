@@ -23,6 +23,7 @@ public final class VisitorPanelView {
     private static final int PAGES_SHOWN = 8;
 
     private final I18n i18n;
+    private final VisitorPanelViewModel vm;
     private final Consumer<String> openConversation;
     private final VBox content = new VBox(6);
     private final ScrollPane root = new ScrollPane(content);
@@ -39,7 +40,9 @@ public final class VisitorPanelView {
         root.getStyleClass().add("visitor-panel");
         root.setMinWidth(220);
         root.setPrefWidth(260);
+        this.vm = vm;
         subs.listen(vm.profileProperty(), (o, was, p) -> render(p));
+        subs.listen(vm.earlierProperty(), (o, was, e) -> render(vm.profileProperty().get()));
         render(vm.profileProperty().get());
     }
 
@@ -131,6 +134,14 @@ public final class VisitorPanelView {
             content.getChildren().add(pages);
         }
         content.getChildren().add(section(i18n.t("panel.conversations")));
+        VisitorPanelViewModel.Earlier source = vm.earlierProperty().get();
+        if (source != VisitorPanelViewModel.Earlier.RELAY) {
+            Label from = wrap(i18n.t(source == VisitorPanelViewModel.Earlier.LOADING ? "panel.earlierLoading"
+                    : "panel.earlierCacheOnly"));
+            from.setId("panelEarlierSource");
+            from.getStyleClass().add("muted");
+            content.getChildren().add(from);
+        }
         if (p.conversations().isEmpty()) {
             Label none = new Label(i18n.t("panel.noEarlier"));
             none.getStyleClass().add("muted");
@@ -142,6 +153,8 @@ public final class VisitorPanelView {
                     + (c.isRated() ? " · " + RatingText.stars(c.rating()) : "")
                     + (preview == null ? "" : " · " + preview));
             link.setWrapText(true);
+            link.getStyleClass().add("panel-conversation");
+            link.setUserData(c.id());
             link.setOnAction(e -> openConversation.accept(c.id()));
             content.getChildren().add(link);
         }
