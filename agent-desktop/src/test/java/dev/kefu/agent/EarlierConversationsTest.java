@@ -45,10 +45,13 @@ class EarlierConversationsTest {
         return AgentSession.open(account, agentDir, () -> Preferences.DEFAULTS, new Silent(), new Silent());
     }
 
-    /** What happened before the app logged in: bob answered and closed {@code earlier}; the visitor came back. */
-    private record Past(String visitorId, String earlier, long earlierLastSeq, String now) {}
+    /**
+     * What happened before the app logged in: bob (another agent, on his own connection) answered and
+     * closed {@code earlier}; the visitor came back and waits in {@code now}.
+     */
+    record Past(String visitorId, String earlier, long earlierLastSeq, String now) {}
 
-    private static Past bobAnsweredAndClosed_thenTheVisitorCameBack(TestRelay relay) throws Exception {
+    static Past bobAnsweredAndClosed_thenTheVisitorCameBack(TestRelay relay) throws Exception {
         String visitorId = TestRelay.newVisitorId();
         try (WsClient bob = relay.agent("bob"); WsClient visitor = relay.visitor(visitorId, "Li Lei 李雷")) {
             bob.next("welcome");

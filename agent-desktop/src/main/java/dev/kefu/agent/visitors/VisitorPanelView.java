@@ -69,7 +69,7 @@ public final class VisitorPanelView {
             return;
         }
         CachedVisitor v = p.visitor();
-        Label name = new Label(v != null && v.name() != null ? v.name() : p.visitorId());
+        Label name = new Label(v != null && v.name() != null ? v.name() : nameFromConversations(p));
         name.setId("panelName");
         name.getStyleClass().add("panel-name");
         name.setWrapText(true);
@@ -149,7 +149,9 @@ public final class VisitorPanelView {
         }
         for (Conversation c : p.conversations()) {
             String preview = Conversation.RECALLED_PREVIEW.equals(c.lastBody()) ? i18n.t("chat.recalled") : c.lastBody();
+            // the agent's name: an earlier conversation listed by the relay may be another agent's, and uncached (no preview)
             Hyperlink link = new Hyperlink(i18n.timeOf(c.createdAt()) + " · " + statusOf(c)
+                    + (c.agentName() == null || c.agentName().isBlank() ? "" : " · " + c.agentName())
                     + (c.isRated() ? " · " + RatingText.stars(c.rating()) : "")
                     + (preview == null ? "" : " · " + preview));
             link.setWrapText(true);
@@ -158,6 +160,12 @@ public final class VisitorPanelView {
             link.setOnAction(e -> openConversation.accept(c.id()));
             content.getChildren().add(link);
         }
+    }
+
+    /** A visitor never seen online by this app (e.g. on a new computer): the name its conversations carry, else its id. */
+    private static String nameFromConversations(VisitorProfile p) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.ofNullable(p.current()), p.conversations().stream())
+                .map(Conversation::visitorName).filter(n -> n != null && !n.isBlank()).findFirst().orElse(p.visitorId());
     }
 
     private String statusOf(Conversation c) {
