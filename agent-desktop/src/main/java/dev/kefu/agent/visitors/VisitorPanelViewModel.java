@@ -60,7 +60,8 @@ public final class VisitorPanelViewModel {
             @Override
             public void conversationChanged(Conversation now, Conversation before) {
                 UiThread.run(() -> {
-                    if (now.visitorId() != null && now.visitorId().equals(visitorId)
+                    // while the relay's list is merged (one event per conversation it adds), one reload follows it
+                    if (now.visitorId() != null && now.visitorId().equals(visitorId) && earlier.get() != Earlier.LOADING
                             && (before == null || !Objects.equals(before.status(), now.status())
                             || before.rating() != now.rating())) {
                         reload(false);
