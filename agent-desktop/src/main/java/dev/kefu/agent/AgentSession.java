@@ -9,6 +9,7 @@ import dev.kefu.agent.net.ConnectionStatus;
 import dev.kefu.agent.net.ClosedChangesClient;
 import dev.kefu.agent.net.FilesClient;
 import dev.kefu.agent.net.RelayConnection;
+import dev.kefu.agent.net.VisitorConversationsClient;
 import dev.kefu.agent.notify.AlertService;
 import dev.kefu.agent.notify.AlertSink;
 import dev.kefu.agent.notify.Sound;
@@ -107,6 +108,7 @@ public final class AgentSession implements AutoCloseable {
         this.files = new FileCache(filesClient, userDir.resolve("files"));
         conversations.useUploader(uploader, uploadThread, userDir.resolve("outgoing"));
         conversations.useClosedChanges(new ClosedChangesClient(account.server(), account.token()), downloads);
+        conversations.useVisitorConversations(new VisitorConversationsClient(account.server(), account.token()), downloads);
     }
 
     /** Opens the account's cache under {@code dataDir} (blocking: SQLite). Nothing connects before {@link #start()}. */

@@ -75,8 +75,12 @@ public final class MainViewModel {
         screen.addListener((o, was, s) -> updateFront());
         windowFocused.addListener((o, was, f) -> updateFront());
         session.addStatusListener(s -> UiThread.run(() -> {
+            boolean wasOnline = connection.get().isOnline();
             connection.set(s);
             chat.onlineProperty().set(s.isOnline());
+            if (s.isOnline() && !wasOnline) {
+                panel.relayReachable(); // the visitor's earlier conversations as the relay lists them now
+            }
         }));
         session.conversations().addListener(new ConversationListener() {
             @Override

@@ -229,6 +229,27 @@ public final class ChatCache implements AutoCloseable {
         });
     }
 
+    /**
+     * Takes a conversation the relay listed (a visitor's earlier ones) that this cache may never have
+     * held: inserted when absent, as history (nothing in it counts as unread); when held, updated only
+     * if the relay says it is closed (a close is final, so a list older than a live {@code conv} frame
+     * cannot undo anything). Returns whether the cache changed.
+     */
+    public synchronized boolean takeListedConversation(Frame.ConvInfo c) {
+        return sql.transaction(() -> {
+            Optional<Conversation> held = conversation(c.id());
+            if (held.isEmpty()) {
+                upsertConversation(c);
+                sql.update("UPDATE conversations SET my_read_seq = last_seq WHERE id = ?", c.id());
+                return true;
+            }
+            if (!ConvStatus.CLOSED.equals(c.status())) {
+                return false;
+            }
+            return !upsertConversation(c).equals(held.get());
+        });
+    }
+
     /** Marks closed every live conversation not in {@code live} (the relay's welcome lists all live ones). */
     public synchronized List<Conversation> closeAllExcept(Set<String> live) {
         return sql.transaction(() -> {
@@ -572,6 +593,11 @@ public final class ChatCache implements AutoCloseable {
     public synchronized long lowestRecallableSeq(String conv, long sinceTs) {
         return sql.queryLong("SELECT coalesce(min(seq), 0) FROM messages WHERE conv = ? AND seq IS NOT NULL "
                 + "AND recalled_at = 0 AND ts >= ?", conv, sinceTs);
+    }
+
+    /** The highest seq cached for {@code conv}, 0 when none. */
+    public synchronized long highestSeq(String conv) {
+        return sql.queryLong("SELECT coalesce(max(seq), 0) FROM messages WHERE conv = ?", conv);
     }
 
     /** The lowest seq cached for {@code conv}, 0 when none. */

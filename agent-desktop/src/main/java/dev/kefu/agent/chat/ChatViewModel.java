@@ -81,6 +81,8 @@ public final class ChatViewModel {
     private final StringProperty openedUrl = new SimpleStringProperty();
     private final FileAccess files;
     private String currentId;
+    /** The notice while a conversation's messages are not cached and the relay cannot be asked. */
+    static final String HISTORY_OFFLINE = "history_offline";
 
     /**
      * @param quickReplies the replies offered after {@code /}, in order
@@ -173,6 +175,8 @@ public final class ChatViewModel {
         online.addListener((o, was, isOnline) -> {
             if (!isOnline) {
                 visitorDraft.set(""); // a draft seen before the drop says nothing about now
+            } else if (currentId != null) {
+                requestMissing(currentId); // what could not be fetched offline
             }
         });
         inFront.addListener((o, was, front) -> {
@@ -212,6 +216,24 @@ public final class ChatViewModel {
                 if (inFront.get()) {
                     service.markRead(id);
                 }
+            }
+        }));
+        requestMissing(id);
+    }
+
+    /**
+     * A closed conversation whose newest messages the cache lacks (an earlier one the relay listed) is
+     * asked of the relay; they arrive as {@code historyLoaded}. Offline, the notice says they load later.
+     */
+    private void requestMissing(String id) {
+        service.requestMissing(id).thenAccept(asked -> UiThread.run(() -> {
+            if (!isCurrent(id)) {
+                return;
+            }
+            if (!asked) {
+                notice.set(HISTORY_OFFLINE);
+            } else if (HISTORY_OFFLINE.equals(notice.get())) {
+                notice.set("");
             }
         }));
     }

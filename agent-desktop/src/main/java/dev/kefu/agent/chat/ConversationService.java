@@ -8,6 +8,7 @@ import dev.kefu.agent.cache.OutboxEntry;
 import dev.kefu.agent.cache.SearchHit;
 import dev.kefu.agent.net.ClosedChanges;
 import dev.kefu.agent.net.FrameSender;
+import dev.kefu.agent.net.VisitorConversations;
 import dev.kefu.agent.upload.UploadException;
 import dev.kefu.agent.upload.UploadedFile;
 import dev.kefu.agent.upload.Uploader;
@@ -120,6 +121,8 @@ public final class ConversationService {
     private Uploader uploader; // null: files cannot be sent (tests of text only)
     private ClosedChanges closedChanges; // null: closes and ratings missed while away are not asked for
     private Executor closedChangesThread;
+    private VisitorConversations visitorConversations; // null: a visitor's earlier conversations come from the cache only
+    private Executor visitorConversationsThread;
     /** The newest catch-up started (core thread); an older one still running does not mark it done. */
     private long closedCatchUp;
     private Executor uploads;
@@ -173,6 +176,17 @@ public final class ConversationService {
         later(() -> {
             this.closedChanges = source;
             this.closedChangesThread = httpThread;
+        });
+    }
+
+    /**
+     * Lets {@link #visitorConversations} ask the relay for a visitor's conversations
+     * ({@code GET /api/visitors/{site}/{visitorId}/conversations}), on {@code httpThread} (blocking HTTP).
+     */
+    public void useVisitorConversations(VisitorConversations source, Executor httpThread) {
+        later(() -> {
+            this.visitorConversations = source;
+            this.visitorConversationsThread = httpThread;
         });
     }
 
@@ -249,6 +263,74 @@ public final class ConversationService {
 
     public CompletableFuture<List<Conversation>> conversationsOfVisitor(String visitorId) {
         return onCore(() -> cache.conversationsOfVisitor(visitorId));
+    }
+
+    /**
+     * A visitor's conversations as the relay lists them, merged into the cache (conversations it never
+     * held are added as history, so that they are listed and can be opened offline later; held ones
+     * take a close or rating they missed), then read back from the cache: newest first, each once.
+     * Listeners hear of each conversation that changed. Fails (IOException as cause) when the relay
+     * cannot be asked: offline, an error, or no {@link #useVisitorConversations source}; callers then
+     * keep to {@link #conversationsOfVisitor}.
+     *
+     * @param site the visitor's site key (visitor ids are per site)
+     */
+    public CompletableFuture<List<Conversation>> visitorConversations(String site, String visitorId) {
+        return onCore(() -> {
+            if (visitorConversations == null || site == null || !relay.isOnline()) {
+                throw new java.util.concurrent.CompletionException(new java.io.IOException(
+                        visitorConversations == null ? "no relay source" : site == null ? "site unknown" : "offline"));
+            }
+            return visitorConversations;
+        }).thenApplyAsync(source -> {
+            try {
+                return source.of(site, visitorId);
+            } catch (java.io.IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, runner(() -> visitorConversationsThread)).thenApplyAsync(listed -> {
+            Batch batch = new Batch();
+            cache.inTransaction(() -> {
+                for (Frame.ConvInfo c : listed) {
+                    if (c.id() != null && visitorId.equals(c.visitor())) {
+                        batch.touch(c.id());
+                        cache.takeListedConversation(c);
+                    }
+                }
+            });
+            batch.fire();
+            return cache.conversationsOfVisitor(visitorId);
+        }, core);
+    }
+
+    /** An executor that hands work to the one {@code current} names when the work comes (set on core). */
+    private static Executor runner(Supplier<Executor> current) {
+        return work -> current.get().execute(work);
+    }
+
+    /**
+     * Asks the relay for the newest page of a conversation that is no longer live and whose newest
+     * messages the cache lacks (an earlier conversation listed by the relay, or one closed while this
+     * app was away); the page arrives through {@link ConversationListener#historyLoaded} and stays in
+     * the cache. Live conversations are left to the replay after each welcome. The answer: false when
+     * messages are missing and the relay cannot be asked now (offline); true otherwise.
+     */
+    public CompletableFuture<Boolean> requestMissing(String conv) {
+        return onCore(() -> {
+            Optional<Conversation> c = cache.conversation(conv);
+            if (c.isEmpty() || c.get().isLive() || cache.highestSeq(conv) >= c.get().lastSeq()) {
+                return true;
+            }
+            if (!syncsInFlight.add(conv)) {
+                return true; // asked already; the answer comes
+            }
+            if (relay.send(new Frame.Sync(conv, null, null, PAGE))) {
+                syncKinds.computeIfAbsent(conv, k -> new java.util.ArrayDeque<>()).add(false);
+                return true;
+            }
+            syncsInFlight.remove(conv);
+            return false;
+        });
     }
 
     /** Agents met in conversation frames and messages, for transfers (the relay has no agent list yet). */

@@ -23,6 +23,7 @@ public final class VisitorPanelView {
     private static final int PAGES_SHOWN = 8;
 
     private final I18n i18n;
+    private final VisitorPanelViewModel vm;
     private final Consumer<String> openConversation;
     private final VBox content = new VBox(6);
     private final ScrollPane root = new ScrollPane(content);
@@ -39,7 +40,9 @@ public final class VisitorPanelView {
         root.getStyleClass().add("visitor-panel");
         root.setMinWidth(220);
         root.setPrefWidth(260);
+        this.vm = vm;
         subs.listen(vm.profileProperty(), (o, was, p) -> render(p));
+        subs.listen(vm.earlierProperty(), (o, was, e) -> render(vm.profileProperty().get()));
         render(vm.profileProperty().get());
     }
 
@@ -66,7 +69,7 @@ public final class VisitorPanelView {
             return;
         }
         CachedVisitor v = p.visitor();
-        Label name = new Label(v != null && v.name() != null ? v.name() : p.visitorId());
+        Label name = new Label(v != null && v.name() != null ? v.name() : nameFromConversations(p));
         name.setId("panelName");
         name.getStyleClass().add("panel-name");
         name.setWrapText(true);
@@ -131,6 +134,14 @@ public final class VisitorPanelView {
             content.getChildren().add(pages);
         }
         content.getChildren().add(section(i18n.t("panel.conversations")));
+        VisitorPanelViewModel.Earlier source = vm.earlierProperty().get();
+        if (source != VisitorPanelViewModel.Earlier.RELAY) {
+            Label from = wrap(i18n.t(source == VisitorPanelViewModel.Earlier.LOADING ? "panel.earlierLoading"
+                    : "panel.earlierCacheOnly"));
+            from.setId("panelEarlierSource");
+            from.getStyleClass().add("muted");
+            content.getChildren().add(from);
+        }
         if (p.conversations().isEmpty()) {
             Label none = new Label(i18n.t("panel.noEarlier"));
             none.getStyleClass().add("muted");
@@ -138,13 +149,23 @@ public final class VisitorPanelView {
         }
         for (Conversation c : p.conversations()) {
             String preview = Conversation.RECALLED_PREVIEW.equals(c.lastBody()) ? i18n.t("chat.recalled") : c.lastBody();
+            // the agent's name: an earlier conversation listed by the relay may be another agent's, and uncached (no preview)
             Hyperlink link = new Hyperlink(i18n.timeOf(c.createdAt()) + " · " + statusOf(c)
+                    + (c.agentName() == null || c.agentName().isBlank() ? "" : " · " + c.agentName())
                     + (c.isRated() ? " · " + RatingText.stars(c.rating()) : "")
                     + (preview == null ? "" : " · " + preview));
             link.setWrapText(true);
+            link.getStyleClass().add("panel-conversation");
+            link.setUserData(c.id());
             link.setOnAction(e -> openConversation.accept(c.id()));
             content.getChildren().add(link);
         }
+    }
+
+    /** A visitor never seen online by this app (e.g. on a new computer): the name its conversations carry, else its id. */
+    private static String nameFromConversations(VisitorProfile p) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.ofNullable(p.current()), p.conversations().stream())
+                .map(Conversation::visitorName).filter(n -> n != null && !n.isBlank()).findFirst().orElse(p.visitorId());
     }
 
     private String statusOf(Conversation c) {

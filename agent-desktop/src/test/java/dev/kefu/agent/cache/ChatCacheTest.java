@@ -155,4 +155,29 @@ class ChatCacheTest {
         assertThat(cache.latestMessages("c1", 10)).extracting(ChatMessage::body).containsExactly("a", "queued");
         assertThat(cache.outbox()).extracting(OutboxEntry::frameJson).containsExactly("{\"type\":\"send\"}");
     }
+
+    @Test
+    void listedConversation_neverHeld_isAddedAsHistory_itsMessagesNotUnread() {
+        Frame.ConvInfo earlier = new Frame.ConvInfo("c0", "shop", ConvStatus.CLOSED, VISITOR.id(), "Li Lei", "a-bob", "Bob", 2, 500);
+        assertThat(cache.takeListedConversation(earlier)).isTrue();
+        assertThat(cache.takeListedConversation(earlier)).as("listed again").isFalse();
+        cache.storeMessage(new Frame.Msg("c0", 1, "v1", VISITOR, MessageKind.TEXT, "late parcel", null, 600), ME);
+        Conversation c = cache.conversation("c0").orElseThrow();
+        assertThat(c.unread()).isZero();
+        assertThat(c.agentName()).isEqualTo("Bob");
+        assertThat(cache.conversationsOfVisitor(VISITOR.id())).extracting(Conversation::id).containsExactly("c1", "c0");
+        assertThat(cache.resumePositions()).doesNotContainKey("c0");
+    }
+
+    @Test
+    void listedConversation_held_takesOnlyAClose_soAnOlderListUndoesNothing() {
+        Frame.ConvInfo staleOpen = new Frame.ConvInfo("c1", "shop", ConvStatus.OPEN, VISITOR.id(), null, "a-bob", "Bob", 0, 1000);
+        assertThat(cache.takeListedConversation(staleOpen)).isFalse();
+        assertThat(cache.conversation("c1").orElseThrow().isWaiting()).isTrue();
+
+        Frame.ConvInfo closed = new Frame.ConvInfo("c1", "shop", ConvStatus.CLOSED, VISITOR.id(), null, "a-bob", "Bob", 3, 1000);
+        assertThat(cache.takeListedConversation(closed)).isTrue();
+        assertThat(cache.conversation("c1").orElseThrow().isLive()).isFalse();
+        assertThat(cache.highestSeq("c1")).isZero();
+    }
 }

@@ -391,4 +391,53 @@ class ConversationServiceTest {
         assertThat(cache.meta(ConversationService.CLOSED_CHANGES_META)).contains("");
         assertThat(events).noneMatch(e -> e.startsWith("refused"));
     }
+
+    private static Frame.ConvInfo closedBy(String id, String agent, long lastSeq) {
+        return new Frame.ConvInfo(id, "shop", ConvStatus.CLOSED, VISITOR.id(), "Li Lei", agent, agent, lastSeq, 0);
+    }
+
+    @Test
+    void requestMissing_asksOnlyForAClosedConversationLackingItsNewestMessages_onceUntilAnswered() {
+        service.onFrames(List.of(welcome(open("c-live"))));
+        cache.takeListedConversation(closedBy("c-old", "a-bob", 3));
+        relay.sent.clear();
+
+        assertThat(service.requestMissing("c-live").join()).as("live: the replay fills it").isTrue();
+        assertThat(service.requestMissing("c-old").join()).isTrue();
+        assertThat(service.requestMissing("c-old").join()).as("asked already").isTrue();
+        assertThat(relay.sent).containsExactly(new Frame.Sync("c-old", null, null, ConversationService.PAGE));
+
+        service.onFrames(List.of(new Frame.Msgs("c-old", List.of(
+                new Frame.Msg("c-old", 3, "x3", VISITOR, MessageKind.TEXT, "thanks", null, 30)), false, null)));
+        assertThat(service.requestMissing("c-old").join()).as("the newest is held now").isTrue();
+        assertThat(relay.sent).hasSize(1);
+    }
+
+    @Test
+    void requestMissing_offline_saysSo_andAsksOnceOnlineAgain() {
+        cache.takeListedConversation(closedBy("c-old", "a-bob", 2));
+        relay.online = false;
+        assertThat(service.requestMissing("c-old").join()).isFalse();
+
+        relay.online = true;
+        assertThat(service.requestMissing("c-old").join()).isTrue();
+        assertThat(relay.sent).containsExactly(new Frame.Sync("c-old", null, null, ConversationService.PAGE));
+    }
+
+    @Test
+    void visitorConversations_mergesTheRelaysListIntoTheCache_andTellsListenersOfNewOnes() {
+        service.onFrames(List.of(welcome(open("c-live"))));
+        List<Runnable> http = new ArrayList<>();
+        service.useVisitorConversations((site, visitor) -> List.of(open("c-live"), closedBy("c-old", "a-bob", 2),
+                new Frame.ConvInfo("c-other", "shop", ConvStatus.CLOSED, "v-someone-else-000", null, null, null, 1, 0)),
+                http::add);
+        events.clear();
+
+        var listed = service.visitorConversations("shop", VISITOR.id());
+        assertThat(listed).isNotDone(); // the HTTP call waits for its thread
+        http.forEach(Runnable::run);
+        assertThat(listed.join()).extracting(dev.kefu.agent.cache.Conversation::id).containsExactly("c-live", "c-old");
+        assertThat(events).containsExactly("conv c-old closed");
+        assertThat(cache.conversation("c-other")).as("another visitor's").isEmpty();
+    }
 }

@@ -28,6 +28,10 @@ public final class SessionProbe implements ConversationListener {
     private final BlockingQueue<Integer> outbox = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> drafts = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> refusals = new LinkedBlockingQueue<>();
+    private final BlockingQueue<History> histories = new LinkedBlockingQueue<>();
+
+    /** A page of history that came from the relay ({@code historyLoaded}). */
+    public record History(String conv, List<ChatMessage> messages, boolean more) {}
 
     public static SessionProbe attach(AgentSession session) {
         SessionProbe p = new SessionProbe();
@@ -54,6 +58,15 @@ public final class SessionProbe implements ConversationListener {
     @Override
     public void draftChanged(String conv, String draft) {
         drafts.add(draft);
+    }
+
+    @Override
+    public void historyLoaded(String conv, List<ChatMessage> older, boolean more) {
+        histories.add(new History(conv, List.copyOf(older), more));
+    }
+
+    public History awaitHistory(String conv) throws InterruptedException {
+        return await(histories, h -> h.conv().equals(conv), "history of " + conv);
     }
 
     /** Refusals as "conv code: message". */

@@ -89,6 +89,14 @@ public final class TestRelay implements AutoCloseable {
         return visitor;
     }
 
+    /** An agent's own WebSocket connection (another app, say), hello sent; its welcome left in the queue. */
+    public WsClient agent(String username) throws Exception {
+        WsClient agent = WsClient.connect(ws("/ws/agent")).timeout(Duration.ofSeconds(15));
+        agent.send(new Frame.Hello(Role.AGENT, null, login(username).token(), null, Map.of(),
+                new Frame.ClientInfo("test-agent", "1")));
+        return agent;
+    }
+
     /** A visitor's download of a file it may see: {@code GET /api/files/url?key=&site=&visitor=}, then the signed URL. */
     public byte[] visitorDownload(String visitorId, String key) throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();

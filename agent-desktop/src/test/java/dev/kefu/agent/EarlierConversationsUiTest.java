@@ -1,0 +1,138 @@
+package dev.kefu.agent;
+
+import dev.kefu.agent.settings.Language;
+import dev.kefu.agent.testing.Screenshots;
+import dev.kefu.agent.testing.TestRelay;
+import javafx.scene.Node;
+import javafx.scene.Parent;
+import javafx.scene.control.Hyperlink;
+import javafx.scene.control.Label;
+import javafx.scene.control.Labeled;
+import javafx.scene.control.TextInputControl;
+import javafx.scene.layout.VBox;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.api.FxRobot;
+import org.testfx.api.FxToolkit;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The visitor panel of a real window (X display required) against a real relay, with a fresh cache
+ * folder: a visitor's earlier conversation, answered and closed by another agent before this app
+ * logged in, is listed; clicking it shows its messages read-only; with the relay stopped the panel
+ * says it lists the cache's only, and the conversation still reads from the cache. Screenshot
+ * {@code visitor-panel-earlier.png}.
+ */
+class EarlierConversationsUiTest {
+    private static final long TIMEOUT_S = 15;
+
+    @TempDir
+    Path relayDir;
+    @TempDir
+    Path dataDir;
+
+    private final FxRobot robot = new FxRobot();
+    private TestRelay relay;
+    private boolean relayStopped;
+    private KefuAgentApp app;
+
+    @BeforeEach
+    void startRelay() throws Exception {
+        String display = System.getenv("DISPLAY");
+        if (display == null || display.isBlank()) {
+            fail("UI tests need an X display and DISPLAY is not set: Xvfb :99 -screen 0 1280x800x24 & export DISPLAY=:99");
+        }
+        relay = TestRelay.start(relayDir);
+        FxToolkit.registerPrimaryStage();
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        if (app != null) {
+            FxToolkit.cleanupApplication(app);
+            FxToolkit.cleanupStages();
+        }
+        if (relay != null && !relayStopped) {
+            relay.close();
+        }
+    }
+
+    @Test
+    void earlierConversationOfAnotherAgent_isListedInThePanel_opensReadOnly_andReadsOfflineFromTheCache() throws Exception {
+        EarlierConversationsTest.Past past = EarlierConversationsTest.bobAnsweredAndClosed_thenTheVisitorCameBack(relay);
+        AgentOptions options = new AgentOptions(relay.address().toString(), "alice", TestRelay.PASSWORD, dataDir,
+                Language.EN, false);
+        app = (KefuAgentApp) FxToolkit.setupApplication(() -> new KefuAgentApp(options));
+        waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);
+        waitUntil(() -> app.mainViewModel().list().shown().stream().anyMatch(c -> c.id().equals(past.now())));
+        WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(past.now())).get();
+
+        waitUntil(() -> earlierLink(past.earlier()).isPresent() && text("#panelEarlierSource").isEmpty());
+        Hyperlink link = WaitForAsyncUtils.asyncFx(() -> earlierLink(past.earlier()).orElseThrow()).get();
+        assertThat(link.getText()).as("not cached yet: no preview").endsWith(" · Closed · Bob");
+        assertThat(textIn("#panelName")).as("the visitor was never seen online by this app").hasValue("Li Lei 李雷");
+        Screenshots.save(app.stage().getScene(), "visitor-panel-earlier.png");
+
+        robot.clickOn(link);
+        waitUntil(() -> bubbleTexts().containsAll(List.of("我的订单 1001 还没到 my order is late", "It ships today. 今天发货。")));
+        assertThat(textIn("#chatStatus")).hasValue("Closed");
+        assertThat(WaitForAsyncUtils.asyncFx(() -> app.stage().getScene().getRoot().lookup("#input").isDisabled()).get())
+                .as("no reply to a closed conversation").isTrue();
+        assertThat(textIn("#chatNotice")).hasValue("");
+
+        waitUntil(() -> earlierLink(past.earlier()).isEmpty()); // the panel lists the visitor's other conversation
+        relay.close();
+        relayStopped = true;
+        waitUntil(() -> !app.session().status().isOnline());
+        WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(past.now())).get();
+        waitUntil(() -> earlierLink(past.earlier()).isPresent()
+                && text("#panelEarlierSource").filter(t -> t.startsWith("Only what this computer holds")).isPresent());
+        robot.clickOn(WaitForAsyncUtils.asyncFx(() -> earlierLink(past.earlier()).orElseThrow()).get());
+        waitUntil(() -> bubbleTexts().equals(List.of("我的订单 1001 还没到 my order is late", "It ships today. 今天发货。")));
+        assertThat(textIn("#chatNotice")).as("nothing missing offline").hasValue("");
+    }
+
+    /** The panel's link to conversation {@code id}. FX thread. */
+    private Optional<Hyperlink> earlierLink(String id) {
+        return root().lookupAll(".panel-conversation").stream().map(n -> (Hyperlink) n)
+                .filter(l -> id.equals(l.getUserData())).findFirst();
+    }
+
+    /** The text of the node {@code query} finds, if it is shown. FX thread. */
+    private Optional<String> text(String query) {
+        Node n = root().lookup(query);
+        return n instanceof Labeled l ? Optional.ofNullable(l.getText())
+                : n instanceof TextInputControl t ? Optional.ofNullable(t.getText()) : Optional.empty();
+    }
+
+    /** {@link #text} from the test thread. */
+    private Optional<String> textIn(String query) throws Exception {
+        return WaitForAsyncUtils.asyncFx(() -> text(query)).get();
+    }
+
+    /** The texts of the message bubbles the chat shows. FX thread. */
+    private List<String> bubbleTexts() {
+        VBox messages = (VBox) root().lookup("#messages");
+        return messages.getChildren().stream().flatMap(row -> row.lookupAll(".bubble-text").stream())
+                .map(n -> ((Label) n).getText()).toList();
+    }
+
+    private Parent root() {
+        return app.stage().getScene().getRoot();
+    }
+
+    private static void waitUntil(Callable<Boolean> condition) throws Exception {
+        WaitForAsyncUtils.waitFor(TIMEOUT_S, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
+    }
+}
