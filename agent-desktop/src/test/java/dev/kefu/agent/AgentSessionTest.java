@@ -6,15 +6,11 @@ import dev.kefu.agent.cache.ChatMessage;
 import dev.kefu.agent.cache.MessageState;
 import dev.kefu.agent.login.AgentAccount;
 import dev.kefu.agent.net.ConnectionState;
-import dev.kefu.agent.settings.Preferences;
-import dev.kefu.agent.testing.Closer;
 import dev.kefu.agent.testing.SessionProbe;
-import dev.kefu.agent.testing.Silent;
+import dev.kefu.agent.testing.SessionTest;
 import dev.kefu.agent.testing.TestRelay;
 import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,22 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The agent's services against a real relay in this JVM: receiving, the outbox across an app
  * restart while the relay is down, and the cache as the app's memory when there is no relay at all.
  */
-class AgentSessionTest {
-    @TempDir
-    Path relayDir;
-    @TempDir
-    Path agentDir;
-
-    @RegisterExtension
-    final Closer closer = new Closer();
-
+class AgentSessionTest extends SessionTest {
     private <T extends AutoCloseable> T track(T c) {
         return closer.track(c);
-    }
-
-    private AgentSession session(AgentAccount account) {
-        AgentSession s = AgentSession.open(account, agentDir, () -> Preferences.DEFAULTS, new Silent(), new Silent());
-        return s;
     }
 
     @Test

@@ -5,18 +5,13 @@ import dev.kefu.agent.cache.ChatMessage;
 import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.login.AgentAccount;
 import dev.kefu.agent.net.ConnectionState;
-import dev.kefu.agent.settings.Preferences;
-import dev.kefu.agent.testing.Closer;
 import dev.kefu.agent.testing.SessionProbe;
-import dev.kefu.agent.testing.Silent;
+import dev.kefu.agent.testing.SessionTest;
 import dev.kefu.agent.testing.TestRelay;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,20 +25,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * messages are fetched when one is opened, and both stay in the cache, so they read offline too.
  * Against a real relay.
  */
-class EarlierConversationsTest {
+class EarlierConversationsTest extends SessionTest {
     private static final long WAIT_S = 20;
-
-    @TempDir
-    Path relayDir;
-    @TempDir
-    Path agentDir;
-
-    @RegisterExtension
-    final Closer closer = new Closer();
-
-    private AgentSession session(AgentAccount account) {
-        return AgentSession.open(account, agentDir, () -> Preferences.DEFAULTS, new Silent(), new Silent());
-    }
 
     /**
      * What happened before the app logged in: bob (another agent, on his own connection) answered and

@@ -5,18 +5,13 @@ import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.cache.MessageState;
 import dev.kefu.agent.login.AgentAccount;
 import dev.kefu.agent.net.ConnectionState;
-import dev.kefu.agent.settings.Preferences;
-import dev.kefu.agent.testing.Closer;
 import dev.kefu.agent.testing.SessionProbe;
-import dev.kefu.agent.testing.Silent;
+import dev.kefu.agent.testing.SessionTest;
 import dev.kefu.agent.testing.TestRelay;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,20 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * welcome, so the app asks the relay which ones were closed or rated meanwhile. Against a real relay;
  * the rating reaches the listeners (the chat and the side panel follow them) and stays in the cache.
  */
-class MissedRatingsTest {
+class MissedRatingsTest extends SessionTest {
     private static final String COMMENT = "很满意 very helpful";
-
-    @TempDir
-    Path relayDir;
-    @TempDir
-    Path agentDir;
-
-    @RegisterExtension
-    final Closer closer = new Closer();
-
-    private AgentSession session(AgentAccount account) {
-        return AgentSession.open(account, agentDir, () -> Preferences.DEFAULTS, new Silent(), new Silent());
-    }
 
     /** A conversation of {@code visitorId}, answered by the session's agent and closed. */
     private static String closedConversation(AgentSession s, SessionProbe probe, WsClient visitor) throws Exception {

@@ -7,16 +7,12 @@ import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.cache.MessageState;
 import dev.kefu.agent.login.AgentAccount;
 import dev.kefu.agent.net.ConnectionState;
-import dev.kefu.agent.settings.Preferences;
-import dev.kefu.agent.testing.Closer;
 import dev.kefu.agent.testing.SessionProbe;
-import dev.kefu.agent.testing.Silent;
+import dev.kefu.agent.testing.SessionTest;
 import dev.kefu.agent.testing.TestRelay;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,21 +27,9 @@ import static org.assertj.core.groups.Tuple.tuple;
  * Internal notes, recalls and ratings through the agent's services against a real relay: what the
  * relay sends, what the cache keeps across restarts, and what never reaches the visitor.
  */
-class NotesRecallsRatingsTest {
-    @TempDir
-    Path relayDir;
-    @TempDir
-    Path agentDir;
-
-    @RegisterExtension
-    final Closer closer = new Closer();
-
+class NotesRecallsRatingsTest extends SessionTest {
     private <T extends AutoCloseable> T track(T c) {
         return closer.track(c);
-    }
-
-    private AgentSession session(AgentAccount account) {
-        return AgentSession.open(account, agentDir, () -> Preferences.DEFAULTS, new Silent(), new Silent());
     }
 
     /** A started session and its probe, once online. */
