@@ -3,8 +3,8 @@ package dev.kefu.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.notify.Alert;
-import dev.kefu.agent.settings.Language;
 import dev.kefu.agent.testing.Screenshots;
+import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.TestRelay;
 import dev.kefu.agent.visitors.VisitorsViewModel;
 import dev.kefu.relay.testing.WsClient;
@@ -23,7 +23,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 import java.nio.file.Path;
@@ -31,7 +30,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The app in a real window (X display required) against a real relay, driven like an agent would:
@@ -62,17 +60,11 @@ class AgentAppUiTest {
 
     @BeforeAll
     void startRelayAndApp() throws Exception {
-        String display = System.getenv("DISPLAY");
-        if (display == null || display.isBlank()) {
-            fail("UI tests need an X display and DISPLAY is not set. Run them through ./kefu test (it starts Xvfb), "
-                    + "or: Xvfb :99 -screen 0 1280x800x24 & export DISPLAY=:99");
-        }
+        AgentWindow.prepareDisplay();
         relay = TestRelay.start(relayDir);
         relayPort = relay.port();
-        FxToolkit.registerPrimaryStage();
         ignoreRelayThreadFailures();
-        AgentOptions options = new AgentOptions(relay.address().toString(), "alice", null, dataDir, Language.EN, false);
-        app = (KefuAgentApp) FxToolkit.setupApplication(() -> new KefuAgentApp(options));
+        app = AgentWindow.launch(relay, null, dataDir);
     }
 
     @AfterAll
@@ -82,10 +74,7 @@ class AgentAppUiTest {
                 v.close();
             }
         }
-        if (app != null) {
-            FxToolkit.cleanupApplication(app);
-            FxToolkit.cleanupStages();
-        }
+        AgentWindow.close(app);
         if (relay != null && !relayStopped) {
             relay.close();
         }

@@ -1,7 +1,7 @@
 package dev.kefu.agent;
 
-import dev.kefu.agent.settings.Language;
 import dev.kefu.agent.testing.Screenshots;
+import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.TestRelay;
 import javafx.scene.Node;
 import javafx.scene.Parent;
@@ -15,7 +15,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 import java.nio.file.Path;
@@ -25,7 +24,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The visitor panel of a real window (X display required) against a real relay, with a fresh cache
@@ -49,20 +47,13 @@ class EarlierConversationsUiTest {
 
     @BeforeEach
     void startRelay() throws Exception {
-        String display = System.getenv("DISPLAY");
-        if (display == null || display.isBlank()) {
-            fail("UI tests need an X display and DISPLAY is not set: Xvfb :99 -screen 0 1280x800x24 & export DISPLAY=:99");
-        }
+        AgentWindow.prepareDisplay();
         relay = TestRelay.start(relayDir);
-        FxToolkit.registerPrimaryStage();
     }
 
     @AfterEach
     void stopAll() throws Exception {
-        if (app != null) {
-            FxToolkit.cleanupApplication(app);
-            FxToolkit.cleanupStages();
-        }
+        AgentWindow.close(app);
         if (relay != null && !relayStopped) {
             relay.close();
         }
@@ -71,9 +62,7 @@ class EarlierConversationsUiTest {
     @Test
     void earlierConversationOfAnotherAgent_isListedInThePanel_opensReadOnly_andReadsOfflineFromTheCache() throws Exception {
         EarlierConversationsTest.Past past = EarlierConversationsTest.bobAnsweredAndClosed_thenTheVisitorCameBack(relay);
-        AgentOptions options = new AgentOptions(relay.address().toString(), "alice", TestRelay.PASSWORD, dataDir,
-                Language.EN, false);
-        app = (KefuAgentApp) FxToolkit.setupApplication(() -> new KefuAgentApp(options));
+        app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
         waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);
         waitUntil(() -> app.mainViewModel().list().shown().stream().anyMatch(c -> c.id().equals(past.now())));
         WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(past.now())).get();

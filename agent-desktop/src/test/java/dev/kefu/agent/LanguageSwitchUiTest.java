@@ -1,7 +1,7 @@
 package dev.kefu.agent;
 
 import dev.kefu.agent.cache.Conversation;
-import dev.kefu.agent.settings.Language;
+import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.TestRelay;
 import dev.kefu.relay.testing.WsClient;
 import javafx.scene.Node;
@@ -15,7 +15,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 import java.nio.file.Path;
@@ -24,7 +23,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A language switch rebuilds the screens over the same view models: the replaced window lets go of
@@ -48,15 +46,9 @@ class LanguageSwitchUiTest {
 
     @BeforeEach
     void startRelayAndApp() throws Exception {
-        String display = System.getenv("DISPLAY");
-        if (display == null || display.isBlank()) {
-            fail("UI tests need an X display and DISPLAY is not set: Xvfb :99 -screen 0 1280x800x24 & export DISPLAY=:99");
-        }
+        AgentWindow.prepareDisplay();
         relay = TestRelay.start(relayDir);
-        FxToolkit.registerPrimaryStage();
-        AgentOptions options = new AgentOptions(relay.address().toString(), "alice", TestRelay.PASSWORD, dataDir,
-                Language.EN, false);
-        app = (KefuAgentApp) FxToolkit.setupApplication(() -> new KefuAgentApp(options));
+        app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
     }
 
     @AfterEach
@@ -66,10 +58,7 @@ class LanguageSwitchUiTest {
                 v.close();
             }
         }
-        if (app != null) {
-            FxToolkit.cleanupApplication(app);
-            FxToolkit.cleanupStages();
-        }
+        AgentWindow.close(app);
         if (relay != null) {
             relay.close();
         }
