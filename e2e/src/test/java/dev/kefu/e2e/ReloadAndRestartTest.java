@@ -58,15 +58,12 @@ class ReloadAndRestartTest extends BrowserTest {
 
     @Test
     void relayRestartMidConversation_reconnects_andDeliversWhatWasTypedOnce() throws Exception {
-        TestRelay relay = closeAfter(TestRelay.startOnFixedPort(data));
-        TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
-        // The proxy only counts the widget's reconnect attempts while the relay is down.
-        WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl())
-                .with("relay", proxy.baseUrl()))).awaitConnected();
-        String conv;
+        ProxiedChat chat = chatThroughProxy("重启前 before the restart");
+        TestRelay relay = chat.relay();
+        TcpProxy proxy = chat.proxy();
+        WidgetPage widget = chat.widget();
+        String conv = chat.conv();
         try (WsClient agent = relay.agent()) {
-            widget.type("重启前 before the restart");
-            conv = agent.nextVisitorMessage().get("conv").asText();
             agent.reply(conv, "收到");
             widget.awaitMessages(2, "the reply shown", Bubble::acked);
         }
@@ -94,16 +91,11 @@ class ReloadAndRestartTest extends BrowserTest {
 
     @Test
     void messageTypedDuringALongBackoff_isDeliveredOnceWithinSecondsOfTheRelayBeingBack() throws Exception {
-        TestRelay relay = closeAfter(TestRelay.startOnFixedPort(data));
-        TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
-        WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl())
-                .with("relay", proxy.baseUrl()))).awaitConnected();
-        String conv;
-        try (WsClient agent = relay.agent()) {
-            widget.type("停机前 before the stop");
-            conv = agent.nextVisitorMessage().get("conv").asText();
-            widget.awaitMessages(1, "the first message acked", Bubble::acked);
-        }
+        ProxiedChat chat = chatThroughProxy("停机前 before the stop");
+        TestRelay relay = chat.relay();
+        TcpProxy proxy = chat.proxy();
+        WidgetPage widget = chat.widget();
+        String conv = chat.conv();
 
         int connectionsBefore = proxy.connectionsAccepted();
         relay.stop();
@@ -125,4 +117,21 @@ class ReloadAndRestartTest extends BrowserTest {
         }
         assertThat(widget.transport()).isEqualTo("ws");
     }
+
+    /** A relay on a fixed port, the widget talking to it through a counting proxy, and a first message acked. */
+    private ProxiedChat chatThroughProxy(String firstMessage) throws Exception {
+        TestRelay relay = closeAfter(TestRelay.startOnFixedPort(data));
+        // The proxy counts the widget's reconnect attempts while the relay is down.
+        TcpProxy proxy = closeAfter(TcpProxy.to(relay.port()));
+        WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl())
+                .with("relay", proxy.baseUrl()))).awaitConnected();
+        try (WsClient agent = relay.agent()) {
+            widget.type(firstMessage);
+            String conv = agent.nextVisitorMessage().get("conv").asText();
+            widget.awaitMessages(1, "the first message acked", Bubble::acked);
+            return new ProxiedChat(relay, proxy, widget, conv);
+        }
+    }
+
+    private record ProxiedChat(TestRelay relay, TcpProxy proxy, WidgetPage widget, String conv) {}
 }
