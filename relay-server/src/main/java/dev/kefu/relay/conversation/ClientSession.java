@@ -157,7 +157,7 @@ public final class ClientSession {
 
     /** A live message for this client: pushed in seq order, gaps filled from the store, repeats dropped. */
     void deliver(Frame.Msg msg, String json) {
-        serial.execute(() -> {
+        Runnable task = () -> {
             if (state != State.READY) {
                 return;
             }
@@ -170,7 +170,13 @@ public final class ClientSession {
             }
             transport.sendMore(json);
             delivered.put(msg.conv(), msg.seq());
-        });
+        };
+        // On the store's dispatch thread an idle session takes the frame at once, without a worker
+        // woken for it; the dispatch thread flushes it with the rest of its batch.
+        if (hub.flushLater(transport) && serial.runHereIfIdle(task)) {
+            return;
+        }
+        serial.execute(task);
     }
 
     void heartbeat(long now, long hbNanos) {
@@ -547,7 +553,12 @@ public final class ClientSession {
             // latency is the commit's. It still precedes this connection's copy of the msg, which
             // published() queues after this line.
             if (state == State.READY) {
-                transport.send(FrameCodec.encode(new Frame.Ack(cid, m.conv(), m.seq(), m.ts())));
+                String ack = FrameCodec.encode(new Frame.Ack(cid, m.conv(), m.seq(), m.ts()));
+                if (hub.flushLater(transport)) {
+                    transport.sendMore(ack); // written with this batch's other frames, own copy included
+                } else {
+                    transport.send(ack);
+                }
             }
             if (!r.duplicate()) {
                 hub.published(r);

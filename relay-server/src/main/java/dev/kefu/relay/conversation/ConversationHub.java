@@ -68,6 +68,8 @@ public final class ConversationHub implements Desk, AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
 
+    /** Transports with frames left batched by the dispatch thread (that thread only). */
+    private final Set<Transport> toFlush = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final Set<ClientSession> agents = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<ClientSession>> visitors = new ConcurrentHashMap<>();
@@ -122,6 +124,7 @@ public final class ConversationHub implements Desk, AutoCloseable {
         long tickMs = Math.min(HEARTBEAT_TICK_MS, Math.max(100, config.heartbeatSec() * 1000L / 4));
         timer.scheduleAtFixedRate(this::heartbeat, tickMs, tickMs, TimeUnit.MILLISECONDS);
         store.onBatch(this::releaseReaders);
+        store.afterDispatch(this::flushDispatched);
         this.assigner = new Assigner(store, accounts, this, Clock.systemUTC(), config.queueTickMs());
     }
 
@@ -300,6 +303,33 @@ public final class ConversationHub implements Desk, AutoCloseable {
     // ---- fan-out ----
 
     /** A message was stored (not a resend): tell every participant, after any conversation change. */
+    /**
+     * Whether a frame for {@code t} may be left batched in Jetty by the caller: on the store's
+     * dispatch thread it may, and is flushed with every other frame of the same batch once the
+     * batch's acks and deliveries are all handed over ({@link #flushDispatched}). A visitor's ack and
+     * its own copy of the message then leave in one write, and an agent gets a batch's messages in
+     * one write, without a worker thread woken for either.
+     */
+    boolean flushLater(Transport t) {
+        if (!store.onDispatchThread()) {
+            return false;
+        }
+        toFlush.add(t);
+        return true;
+    }
+
+    /** On the dispatch thread, after each batch: writes what {@link #flushLater} left batched. */
+    private void flushDispatched() {
+        for (Transport t : toFlush) {
+            try {
+                t.flush();
+            } catch (RuntimeException e) {
+                log.debug("flush failed: {}", e.toString());
+            }
+        }
+        toFlush.clear();
+    }
+
     void published(AppendResult r) {
         Conversation conv = r.conversation();
         if (r.conversationChanged()) {

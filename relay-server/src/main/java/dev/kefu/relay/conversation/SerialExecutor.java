@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * flushes there the frames its tasks queued, one write for all of them.
  */
 final class SerialExecutor implements Executor {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SerialExecutor.class);
     private final Executor pool;
     private final Runnable afterTurn;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
@@ -34,6 +35,34 @@ final class SerialExecutor implements Executor {
         pending.incrementAndGet();
         tasks.add(task);
         schedule();
+    }
+
+    /**
+     * Runs {@code task} on the calling thread, now, if nothing is queued or running here, and says
+     * so; otherwise runs nothing and returns false (the caller then {@link #execute}s it). The turn
+     * has no {@code afterTurn}: the caller flushes. Tasks queued meanwhile run on the pool after it.
+     * A task that throws is logged, not thrown: the caller is serving other sessions too.
+     */
+    boolean runHereIfIdle(Runnable task) {
+        if (!tasks.isEmpty() || !scheduled.compareAndSet(false, true)) {
+            return false;
+        }
+        if (!tasks.isEmpty()) { // queued between the two checks: it goes first, on the pool
+            scheduled.set(false);
+            schedule();
+            return false;
+        }
+        pending.incrementAndGet();
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            log.error("session task failed", e);
+        } finally {
+            pending.decrementAndGet();
+            scheduled.set(false);
+            schedule();
+        }
+        return true;
     }
 
     /** Tasks queued or running. */

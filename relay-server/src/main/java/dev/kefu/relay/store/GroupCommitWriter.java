@@ -43,6 +43,8 @@ public final class GroupCommitWriter implements AutoCloseable {
     private volatile boolean stopping;
     private final List<Runnable> rollbackListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Runnable> batchListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> dispatchListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile Thread dispatchThread;
     /** Queued writes at which {@link #isBacklogged} turns true, and at which it turns false again. */
     private final int backlogAt;
     private final int backlogClearAt;
@@ -66,7 +68,11 @@ public final class GroupCommitWriter implements AutoCloseable {
                 .description("Operations per committed transaction")
                 .publishPercentiles(0.5, 0.99).register(meters);
         meters.gauge("kefu.store.queue", queue, BlockingQueue::size);
-        this.dispatcher = Executors.newSingleThreadExecutor(r -> daemon(r, "kefu-store-dispatch"));
+        this.dispatcher = Executors.newSingleThreadExecutor(r -> {
+            Thread t = daemon(r, "kefu-store-dispatch");
+            dispatchThread = t;
+            return t;
+        });
         this.thread = daemon(this::run, "kefu-store-writer");
         thread.start();
     }
@@ -123,6 +129,29 @@ public final class GroupCommitWriter implements AutoCloseable {
     /** Runs {@code listener} on the writer thread after every batch (it must be quick and not block). */
     public void onBatch(Runnable listener) {
         batchListeners.add(listener);
+    }
+
+    /**
+     * Runs {@code listener} on the dispatch thread once every future of a batch was completed (and
+     * whatever their callbacks did on that thread is done): it must be quick and not block.
+     */
+    public void afterDispatch(Runnable listener) {
+        dispatchListeners.add(listener);
+    }
+
+    /** Whether the caller is the thread that completes the futures (after which {@link #afterDispatch} runs). */
+    public boolean onDispatchThread() {
+        return Thread.currentThread() == dispatchThread;
+    }
+
+    private void dispatched() {
+        for (Runnable r : dispatchListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.error("dispatch listener failed", e);
+            }
+        }
     }
 
     /** Whether the writer thread is alive (for {@code /health}). */
@@ -243,7 +272,10 @@ public final class GroupCommitWriter implements AutoCloseable {
         commitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         batchSizes.record(batch.size());
         List<Pending<?>> done = List.copyOf(batch);
-        dispatcher.execute(() -> done.forEach(Pending::complete));
+        dispatcher.execute(() -> {
+            done.forEach(Pending::complete);
+            dispatched();
+        });
     }
 
     private void run(String sql) throws SQLException {
@@ -254,7 +286,10 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private void failAll(List<Pending<?>> batch, Throwable e) {
         List<Pending<?>> failed = List.copyOf(batch);
-        dispatcher.execute(() -> failed.forEach(p -> p.future.completeExceptionally(e)));
+        dispatcher.execute(() -> {
+            failed.forEach(p -> p.future.completeExceptionally(e));
+            dispatched();
+        });
     }
 
     /** Stops taking new writes, commits every write already queued, then stops. */

@@ -119,6 +119,19 @@ public interface MessageStore extends AutoCloseable {
     default void onBatch(Runnable listener) {
     }
 
+    /**
+     * Runs {@code listener} on the thread that completes the store's futures, once it completed a
+     * batch's (and their callbacks returned): quick, never blocking. A store without such a thread
+     * never calls it.
+     */
+    default void afterDispatch(Runnable listener) {
+    }
+
+    /** Whether the caller is the thread that completes the store's futures (see {@link #afterDispatch}). */
+    default boolean onDispatchThread() {
+        return false;
+    }
+
     /** Commits every queued write, then releases the store. */
     @Override
     void close();

@@ -31,6 +31,8 @@ public final class SqliteMessageStore implements MessageStore {
 
     /** Most conversations the writer keeps in memory (about 300 bytes each). */
     static final int WRITER_CACHE_SIZE = 50_000;
+    /** SQLite's primary result code for a violated constraint (the low byte of an extended code). */
+    private static final int SQLITE_CONSTRAINT = 19;
 
     private final SqliteDatabase db;
     private final GroupCommitWriter writer;
@@ -96,38 +98,55 @@ public final class SqliteMessageStore implements MessageStore {
         return site + '\u0000' + visitorId;
     }
 
+    /**
+     * Stores {@code m} once per sender and cid. A resend (same sender, same cid) is answered with the
+     * message stored the first time, wherever it went. The common case, a new message in an existing
+     * conversation, is inserted straight away and the unique (sender, cid) index catches a resend: no
+     * lookup first. Only when the message would change something before its insert (open a
+     * conversation, assign it) or be refused is the cid looked up first.
+     */
     @Override
     public CompletableFuture<AppendResult> append(NewMessage m, Predicate<Conversation> mayUse) {
         return writer.submit(c -> {
-            StoredMessage earlier = findBySenderCid(c, m.sender().key(), m.cid());
-            if (earlier != null) {
-                return AppendResult.duplicate(earlier, conversationOnWriter(c, earlier.conv()));
-            }
             Conversation conv;
             boolean created = false;
             if (m.conv() != null) {
                 conv = conversationOnWriter(c, m.conv());
                 if (conv == null || !mayUse.test(conv)) {
-                    return AppendResult.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + m.conv());
+                    return duplicateOr(c, m.sender(), m.cid(),
+                            AppendResult.refused(ErrorCode.UNKNOWN_CONV, "no conversation " + m.conv()));
                 }
                 if (conv.isClosed()) {
-                    return AppendResult.refused(ErrorCode.CONV_CLOSED, "conversation " + m.conv() + " is closed");
+                    return duplicateOr(c, m.sender(), m.cid(),
+                            AppendResult.refused(ErrorCode.CONV_CLOSED, "conversation " + m.conv() + " is closed"));
                 }
             } else if (!m.sender().isAgent()) {
                 conv = liveConversationOnWriter(c, m.sender().site(), m.sender().id());
                 if (conv == null) {
+                    AppendResult earlier = duplicateOr(c, m.sender(), m.cid(), null);
+                    if (earlier != null) {
+                        return earlier;
+                    }
                     conv = insertConversation(c, m.sender().site(), m.sender().id(), null, m.newConversationStatus());
                     created = true;
                 }
             } else {
-                return AppendResult.refused(ErrorCode.BAD_FRAME, "an agent's send names its conversation");
+                return duplicateOr(c, m.sender(), m.cid(),
+                        AppendResult.refused(ErrorCode.BAD_FRAME, "an agent's send names its conversation"));
             }
             boolean changed = created;
             if (m.sender().isAgent() && conv.isUnassigned()) {
+                AppendResult earlier = duplicateOr(c, m.sender(), m.cid(), null);
+                if (earlier != null) {
+                    return earlier;
+                }
                 conv = updateStatus(c, conv, ConvStatus.OPEN, m.sender().id());
                 changed = true;
             }
-            StoredMessage stored = insertMessage(c, conv, m.sender(), m.cid(), m.kind(), m.body(), m.fileJson());
+            StoredMessage stored = insertUnlessResent(c, conv, m);
+            if (stored == null) {
+                return duplicateOr(c, m.sender(), m.cid(), null);
+            }
             conv = afterAppend(c, conv, stored);
             List<StoredMessage> followUps = List.of();
             if (created && m.welcome() != null && !m.welcome().isBlank()) {
@@ -138,6 +157,27 @@ public final class SqliteMessageStore implements MessageStore {
             }
             return new AppendResult(null, null, stored, false, conv, changed, followUps);
         });
+    }
+
+    /** The message {@code sender} stored earlier under {@code cid}, as a duplicate; else {@code otherwise}. */
+    private AppendResult duplicateOr(Connection c, Sender sender, String cid, AppendResult otherwise) throws SQLException {
+        StoredMessage earlier = findBySenderCid(c, sender.key(), cid);
+        return earlier == null ? otherwise : AppendResult.duplicate(earlier, conversationOnWriter(c, earlier.conv()));
+    }
+
+    /**
+     * Inserts {@code m}, or returns null when its sender already stored that cid. SQLite aborts only
+     * the failing statement: the batch's transaction, and every other write in it, go on.
+     */
+    private StoredMessage insertUnlessResent(Connection c, Conversation conv, NewMessage m) throws SQLException {
+        try {
+            return insertMessage(c, conv, m.sender(), m.cid(), m.kind(), m.body(), m.fileJson());
+        } catch (SQLException e) {
+            if ((e.getErrorCode() & 0xff) == SQLITE_CONSTRAINT && findBySenderCid(c, m.sender().key(), m.cid()) != null) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -588,6 +628,16 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public void onBatch(Runnable listener) {
         writer.onBatch(listener);
+    }
+
+    @Override
+    public void afterDispatch(Runnable listener) {
+        writer.afterDispatch(listener);
+    }
+
+    @Override
+    public boolean onDispatchThread() {
+        return writer.onDispatchThread();
     }
 
     @Override
