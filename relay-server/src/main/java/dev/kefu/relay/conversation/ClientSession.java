@@ -2,6 +2,7 @@ package dev.kefu.relay.conversation;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kefu.protocol.CloseCodes;
 import dev.kefu.protocol.ConvStatus;
 import dev.kefu.protocol.ErrorCode;
@@ -477,14 +478,10 @@ public final class ClientSession {
         }
         Frame.Contact clean = new Frame.Contact(null, clip(f.name(), 200), clip(f.email(), 200), clip(f.phone(), 64),
                 clip(f.text(), 2000));
-        String json;
-        try {
-            json = FrameCodec.mapper().writeValueAsString(clean);
-        } catch (JsonProcessingException e) {
-            error(ErrorCode.BAD_FRAME, "unreadable contact", f.cid());
-            return;
-        }
-        convChange(hub.store.setContact(f.conv(), json, mayUse()), f.cid());
+        // Stored as conv.contact shows it: the contact's fields, without the frame's "type".
+        ObjectNode json = FrameCodec.mapper().valueToTree(clean);
+        json.remove("type");
+        convChange(hub.store.setContact(f.conv(), json.toString(), mayUse()), f.cid());
     }
 
     private void recall(Frame.Recall f) {

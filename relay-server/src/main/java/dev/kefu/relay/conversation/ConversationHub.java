@@ -461,6 +461,7 @@ public final class ConversationHub implements Desk, AutoCloseable {
         String visitorName = tracker.find(c.site(), c.visitorId()).map(Frame.VisitorPresence::name).orElse(null);
         Frame.Contact contact = null;
         if (c.contactJson() != null) {
+            // Rows from older relays hold the contact frame's "type" too: read either way, never sent.
             try {
                 contact = FrameCodec.mapper().readValue(c.contactJson(), Frame.Contact.class);
             } catch (JsonProcessingException e) {
