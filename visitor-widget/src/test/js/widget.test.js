@@ -294,8 +294,8 @@ test('backoff_growsAndIsCappedAt30s', () => {
 
 // Drops sockets without a welcome until the next reconnect waits out a backoff of 4 s or more
 // (0.5, 1, 2, 4, 8 s ... with jitter [d/2, d]), as after a relay that was down for a while.
-function intoLongBackoff(tab) {
-  welcome(tab);
+function intoLongBackoff(tab, conversations = []) {
+  welcome(tab, conversations);
   for (let i = 0; i < 5; i++) {
     const before = tab.sockets.length;
     tab.ws().drop();
@@ -339,6 +339,32 @@ test('focusVisibilityAndOpeningThePanel_duringLongBackoff_eachReconnectAtOnce', 
     wakes[name](tab);
     assert.equal(tab.sockets.length, count + 1, name);
   }
+});
+
+test('contactSubmittedDuringLongBackoff_reconnectsAtOnce_andSendsTheContactAfterWelcome', () => {
+  const k1 = { id: 'k1', lastSeq: 1, status: 'offline' };
+  const tab = boot({ attrs: { 'data-transport': 'ws' } });
+  tab.hook('launcher').dispatch('click'); // the panel is open already: opening it cannot be what wakes
+  const count = intoLongBackoff(tab, [k1]);
+  tab.hook('contact-open').dispatch('click');
+  assert.equal(tab.sockets.length, count, 'opening the form alone waits');
+  fillContact(tab, { email: 'li@example.com' });
+  assert.equal(tab.sockets.length, count + 1, 'connects without waiting out the backoff');
+  welcome(tab, [k1]);
+  assert.deepEqual(tab.sent('contact').map((f) => f.email), ['li@example.com']);
+});
+
+test('ratingGivenDuringLongBackoff_reconnectsAtOnce_andSendsTheRatingAfterWelcome', () => {
+  const k1 = { id: 'k1', lastSeq: 1, status: 'closed', agent: 'a1', agentName: 'Alice' };
+  const tab = boot({ attrs: { 'data-transport': 'ws' } });
+  tab.hook('launcher').dispatch('click');
+  const count = intoLongBackoff(tab, [k1]);
+  tab.hooks('star')[4].dispatch('click');
+  assert.equal(tab.sockets.length, count, 'picking stars alone waits');
+  tab.hook('r-submit').dispatch('click');
+  assert.equal(tab.sockets.length, count + 1, 'connects without waiting out the backoff');
+  welcome(tab, [k1]);
+  assert.deepEqual(tab.sent('rate').map((f) => f.score), [5]);
 });
 
 test('wakes_atMostOnceEvery2500ms_soMashingSendCannotHammerTheRelay', () => {

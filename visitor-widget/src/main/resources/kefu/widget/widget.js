@@ -740,9 +740,9 @@
     retryTimer = setTimeout(connect, delay);
   }
 
-  // The visitor is here (sends, opens the panel, comes back to the page): a relay back from a
-  // restart must not leave them waiting out a long backoff. At most once per 2.5 s, so mashing
-  // send or a flapping focus cannot hammer the relay.
+  // The visitor is here (sends, leaves contact details or a rating, opens the panel, comes back
+  // to the page): a relay back from a restart must not leave them waiting out a long backoff. At
+  // most once per 2.5 s, so mashing send or a flapping focus cannot hammer the relay.
   function wake() {
     if (transport || stoppedFor || !longWait || woke) return;
     woke = true;
@@ -1311,6 +1311,7 @@
     contactWanted = contactDone = false;
     delete sentOnThisConnection.contact; // a newer contact replaces one sent on this connection
     flushDesk();
+    wake();
     renderAll(true);
   }
 
@@ -1382,6 +1383,7 @@
     store.set('rate', { conv: c.id, score: stars, comment: comment || undefined, state: 'pending', cid: newCid() });
     delete sentOnThisConnection.rate;
     flushDesk();
+    wake();
     renderAll(true);
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.JsonTypeName;
+import com.fasterxml.jackson.annotation.OptBoolean;
 
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,10 @@ import java.util.Map;
  * }</pre>
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+// requireTypeIdForSubtypes: a frame record held in a field of its own type (ConvInfo.contact) needs
+// no "type" to be read; a frame read as a Frame still does.
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type",
+        requireTypeIdForSubtypes = OptBoolean.FALSE)
 @JsonSubTypes({
         @JsonSubTypes.Type(Frame.Hello.class), @JsonSubTypes.Type(Frame.Welcome.class),
         @JsonSubTypes.Type(Frame.Send.class), @JsonSubTypes.Type(Frame.Ack.class),
@@ -380,12 +384,14 @@ public sealed interface Frame {
     /**
      * A conversation as clients see it: in {@code welcome} lists and {@code conv} frames.
      * {@code agent} is null while it is waiting; {@code lastSeq} is 0 before its first message.
+     * {@code contact} holds the contact's own fields only: no {@code type} (a frame's, not the
+     * contact's), though one is accepted, as older relays sent it.
      * <pre>{@code if (ConvStatus.WAITING.equals(c.status())) waitingTab.add(c);}</pre>
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record ConvInfo(String id, String site, String status, String visitor, String visitorName,
                     String agent, String agentName, long lastSeq, long createdAt,
-                    Contact contact, Integer rating, String ratingComment) {
+                    @JsonTypeInfo(use = JsonTypeInfo.Id.NONE) Contact contact, Integer rating, String ratingComment) {
         public ConvInfo(String id, String site, String status, String visitor, String visitorName,
                         String agent, String agentName, long lastSeq, long createdAt) {
             this(id, site, status, visitor, visitorName, agent, agentName, lastSeq, createdAt, null, null, null);

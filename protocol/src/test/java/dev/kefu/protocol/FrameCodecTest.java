@@ -145,6 +145,28 @@ class FrameCodecTest {
     }
 
     @Test
+    void convContact_encodesTheContactsFieldsOnly() throws Exception {
+        Frame.ConvInfo info = new Frame.ConvInfo("c1", "demo", ConvStatus.OFFLINE, "v1", null, null, null, 1, 10,
+                new Frame.Contact(null, "李", "li@x", null, "call me"), null, null);
+
+        JsonNode contact = FrameCodec.parse(FrameCodec.encode(new Frame.ConvUpdate(info))).get("conv").get("contact");
+
+        assertThat(contact.properties()).extracting(Map.Entry::getKey).containsExactlyInAnyOrder("name", "email", "text");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "as relays send it               | {\"name\":\"李\",\"email\":\"li@x\"}",
+            "with the type older relays sent | {\"type\":\"contact\",\"name\":\"李\",\"email\":\"li@x\"}",
+    })
+    void convContact_decodes_withOrWithoutAType(String what, String contact) throws Exception {
+        Frame f = FrameCodec.decode("{\"type\":\"conv\",\"conv\":{\"id\":\"c1\",\"lastSeq\":1,\"createdAt\":10,"
+                + "\"contact\":" + contact + "}}");
+
+        assertThat(((Frame.ConvUpdate) f).conv().contact()).isEqualTo(new Frame.Contact(null, "李", "li@x", null, null));
+    }
+
+    @Test
     void encodeArray_givesOneJsonObjectPerFrame() throws Exception {
         String json = FrameCodec.encodeArray(List.of(new Frame.Ping(), new Frame.Pong()));
 

@@ -183,6 +183,11 @@ public final class RelayServer implements AutoCloseable {
         return config;
     }
 
+    /** The message store (tests stall its writer with it). */
+    public SqliteMessageStore store() {
+        return store;
+    }
+
     /** Graceful stop: clients are told to reconnect (close 1012), queued writes commit, the file closes. */
     @Override
     public void close() {

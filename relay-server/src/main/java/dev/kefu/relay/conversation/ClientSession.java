@@ -2,6 +2,7 @@ package dev.kefu.relay.conversation;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kefu.protocol.CloseCodes;
 import dev.kefu.protocol.ConvStatus;
 import dev.kefu.protocol.ErrorCode;
@@ -65,6 +66,11 @@ public final class ClientSession {
 
     private volatile long lastReceivedNanos = System.nanoTime();
     private volatile long lastPingNanos = System.nanoTime();
+    /**
+     * The relay has stopped reading this connection (the store is backlogged): whatever the peer
+     * sends meanwhile, its pongs included, waits unread, so its silence is not its own.
+     */
+    private volatile boolean readsHeld;
     private volatile State state = State.AWAITING_HELLO;
     private volatile AgentRecord agent;
     private volatile SiteRecord site;
@@ -96,6 +102,17 @@ public final class ClientSession {
     /** Anything arrived (a frame, a WebSocket ping or pong, a long-poll request). */
     public void touch() {
         lastReceivedNanos = System.nanoTime();
+    }
+
+    /** The relay stops reading this connection for now: the heartbeat does not count it silent meanwhile. */
+    void holdReads() {
+        readsHeld = true;
+    }
+
+    /** The relay reads this connection again: its silence counts from now. */
+    void releaseReads() {
+        touch(); // before the flag, so a heartbeat that sees it cleared sees this time too
+        readsHeld = false;
     }
 
     /** The connection is gone. */
@@ -183,7 +200,7 @@ public final class ClientSession {
         if (!transport.needsHeartbeat()) {
             return;
         }
-        if (now - lastReceivedNanos > 2 * hbNanos) {
+        if (!readsHeld && now - lastReceivedNanos > 2 * hbNanos) {
             log.info("session {} silent for more than {} s: closing", id, 2 * hbNanos / 1_000_000_000L);
             transport.close(CloseCodes.GOING_AWAY, "no frames for 2 x heartbeat");
             return;
@@ -467,14 +484,10 @@ public final class ClientSession {
         }
         Frame.Contact clean = new Frame.Contact(null, clip(f.name(), 200), clip(f.email(), 200), clip(f.phone(), 64),
                 clip(f.text(), 2000));
-        String json;
-        try {
-            json = FrameCodec.mapper().writeValueAsString(clean);
-        } catch (JsonProcessingException e) {
-            error(ErrorCode.BAD_FRAME, "unreadable contact", f.cid());
-            return;
-        }
-        convChange(hub.store.setContact(f.conv(), json, mayUse()), f.cid());
+        // Stored as conv.contact shows it: the contact's fields, without the frame's "type".
+        ObjectNode json = FrameCodec.mapper().valueToTree(clean);
+        json.remove("type");
+        convChange(hub.store.setContact(f.conv(), json.toString(), mayUse()), f.cid());
     }
 
     private void recall(Frame.Recall f) {

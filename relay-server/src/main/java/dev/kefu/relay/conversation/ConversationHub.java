@@ -491,6 +491,7 @@ public final class ConversationHub implements Desk, AutoCloseable {
         String visitorName = tracker.find(c.site(), c.visitorId()).map(Frame.VisitorPresence::name).orElse(null);
         Frame.Contact contact = null;
         if (c.contactJson() != null) {
+            // Rows from older relays hold the contact frame's "type" too: read either way, never sent.
             try {
                 contact = FrameCodec.mapper().readValue(c.contactJson(), Frame.Contact.class);
             } catch (JsonProcessingException e) {
@@ -512,16 +513,21 @@ public final class ConversationHub implements Desk, AutoCloseable {
     // ---- backpressure ----
 
     /**
-     * Whether a connection should wait before reading its next frame: yes while the store's write
-     * queue is backlogged, and then {@code resume} runs (on a worker) once the backlog has cleared.
-     * Past its capacity the relay then commits at capacity, rather than reading frames only to
-     * answer {@code server_busy} to them.
+     * Whether {@code client}'s connection should wait before reading its next frame: yes while the
+     * store's write queue is backlogged, and then {@code resume} runs (on a worker) once the backlog
+     * has cleared. Past its capacity the relay then commits at capacity, rather than reading frames
+     * only to answer {@code server_busy} to them. Meanwhile the heartbeat does not take the client
+     * for silent: its pongs are among the frames left unread.
      */
-    public boolean holdReading(Runnable resume) {
+    public boolean holdReading(ClientSession client, Runnable resume) {
         if (!store.isBacklogged()) {
             return false;
         }
-        heldReaders.add(resume);
+        client.holdReads();
+        heldReaders.add(() -> {
+            client.releaseReads();
+            resume.run();
+        });
         releaseReaders(); // the backlog may have cleared meanwhile
         return true;
     }

@@ -11,11 +11,16 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The one thread that writes to the database. Callers {@link #submit} operations; the thread takes
@@ -31,6 +36,9 @@ public final class GroupCommitWriter implements AutoCloseable {
     static final long GATHER_NANOS = TimeUnit.MICROSECONDS.toNanos(1000);
     /** A batch this big commits at once: the commit's fixed cost is shared well enough. */
     static final int GATHER_BELOW = 32;
+
+    /** Longest {@link #stallUntil} holds the writer, so a test that fails cannot hang the relay's shutdown. */
+    static final long STALL_LIMIT_SECONDS = 30;
 
     private final Connection conn;
     private final int maxBatch;
@@ -124,6 +132,33 @@ public final class GroupCommitWriter implements AutoCloseable {
     /** Whether the queue is back under a quarter: paused readers may go on. */
     public boolean isBacklogCleared() {
         return queue.size() <= backlogClearAt;
+    }
+
+    /**
+     * For tests of what the relay does meanwhile: leaves the queue backlogged, as a disk that stopped
+     * answering would, until {@code release} completes (or {@link #STALL_LIMIT_SECONDS} pass). The
+     * writer thread waits for it inside a write, and empty writes queue behind that one until
+     * {@link #isBacklogged}; returns once it is. Everything queued commits after the release.
+     */
+    public void stallUntil(Future<?> release) throws InterruptedException {
+        CountDownLatch stalled = new CountDownLatch(1);
+        submit(c -> {
+            stalled.countDown();
+            try {
+                release.get(STALL_LIMIT_SECONDS, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException | CancellationException e) {
+                log.warn("stall ended without its release: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        });
+        if (!stalled.await(STALL_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the writer did not take the stalling write");
+        }
+        while (!isBacklogged()) {
+            submit(c -> null);
+        }
     }
 
     /** Runs {@code listener} on the writer thread after every batch (it must be quick and not block). */

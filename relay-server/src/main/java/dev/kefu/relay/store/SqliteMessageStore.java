@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.function.Predicate;
 
 /**
@@ -623,6 +624,11 @@ public final class SqliteMessageStore implements MessageStore {
     @Override
     public boolean isBacklogCleared() {
         return writer.isBacklogCleared();
+    }
+
+    /** For tests: see {@link GroupCommitWriter#stallUntil}. */
+    public void stallWritesUntil(Future<?> release) throws InterruptedException {
+        writer.stallUntil(release);
     }
 
     @Override

@@ -92,17 +92,9 @@ public final class WebSocketTransport implements Session.Listener, Transport {
         synchronized (this) {
             s = closing ? null : session;
         }
-        if (s != null && !hub.holdReading(() -> resumeReading(s))) {
+        if (s != null && !hub.holdReading(client, s::demand)) {
             s.demand();
         }
-    }
-
-    /** The backlog cleared: read again; the hold was ours, not the client's silence. */
-    private void resumeReading(Session s) {
-        if (client != null) {
-            client.touch();
-        }
-        s.demand();
     }
 
     @Override

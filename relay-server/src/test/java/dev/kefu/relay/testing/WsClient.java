@@ -20,6 +20,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -41,6 +42,8 @@ public final class WsClient implements Session.Listener.AutoDemanding, AutoClose
     /** Every frame received (pings aside), also those {@link #next} skipped. */
     private final List<JsonNode> received = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean answerPings = true;
+    /** One permit per JSON ping received: the relay's heartbeat, as a clock for tests. */
+    private final Semaphore pings = new Semaphore(0);
     private volatile Duration timeout = TIMEOUT;
 
     private WsClient(WebSocketClient client) {
@@ -98,6 +101,7 @@ public final class WsClient implements Session.Listener.AutoDemanding, AutoClose
                 if (answerPings) {
                     sendRaw("{\"type\":\"pong\"}");
                 }
+                pings.release();
                 return;
             }
             received.add(node);
@@ -146,6 +150,18 @@ public final class WsClient implements Session.Listener.AutoDemanding, AutoClose
                 return f;
             }
             skipped.add(f);
+        }
+    }
+
+    /**
+     * Waits for {@code n} JSON pings that arrive after this call (answered, unless told not to):
+     * about {@code n} heartbeats of the relay's time, in which it kept talking to this client.
+     */
+    public void awaitPings(int n) throws InterruptedException {
+        pings.drainPermits();
+        if (!pings.tryAcquire(n, timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("fewer than " + n + " pings within " + timeout
+                    + (closed.isDone() ? "; the relay closed the connection with " + closed.join() : ""));
         }
     }
 
