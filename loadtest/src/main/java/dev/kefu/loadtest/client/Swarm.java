@@ -34,6 +34,8 @@ public final class Swarm implements AutoCloseable {
     private final Map<String, Integer> visitorIndex = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errorCodes = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> lossReasons = new ConcurrentHashMap<>();
+    /** "visitors/sio-lp" -> "acks" -> count: what each kind of client did on its transport. */
+    private final Map<String, Map<String, LongAdder>> tallies = new ConcurrentHashMap<>();
     private final long connectTimeoutNanos;
     private volatile boolean chatting;
     private static final long WATCH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
@@ -123,7 +125,8 @@ public final class Swarm implements AutoCloseable {
 
     /**
      * Opens a link of {@code transport} to {@code base} (http://host:port): {@code ws} (WebSocket at
-     * {@code wsPath}), {@code lp} (long-poll) or {@code sio} (Socket.IO over WebSocket, for the peer).
+     * {@code wsPath}), {@code lp} (long-poll), and for the Socket.IO peer {@code sio} (Socket.IO over
+     * an Engine.IO WebSocket) or {@code sio-lp} (Socket.IO over Engine.IO HTTP long-polling).
      */
     Link open(LinkListener listener, URI base, String wsPath, String transport, String hello) {
         long timeoutMs = TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos);
@@ -133,12 +136,27 @@ public final class Swarm implements AutoCloseable {
             case "sio" -> WsLink.connect(ws, URI.create("ws://" + base.getAuthority() + "/socket.io/?EIO=4&transport=websocket"),
                     hello, listener, timeoutMs, true, wsDeflate);
             case "lp" -> LongPollLink.open(http, base, hello, listener, timeoutMs);
+            case "sio-lp" -> EngineIoPollLink.open(http, base, hello, listener, timeoutMs);
             default -> throw new IllegalArgumentException("unknown transport " + transport);
         };
     }
 
     void noteError(String code) {
         errorCodes.computeIfAbsent(code, k -> new LongAdder()).increment();
+    }
+
+    void tally(String key, String what) {
+        tallies.computeIfAbsent(key, k -> new ConcurrentHashMap<>()).computeIfAbsent(what, k -> new LongAdder()).increment();
+    }
+
+    /**
+     * Per role and transport ({@code visitors/ws}, {@code visitors/lp}, {@code agents/sio}...): links
+     * opened and lost, welcomes, acks received, new messages received.
+     */
+    public Map<String, Map<String, Long>> tallies() {
+        Map<String, Map<String, Long>> out = new TreeMap<>();
+        tallies.forEach((k, v) -> out.put(k, snapshot(v)));
+        return out;
     }
 
     void noteLoss(String why) {
