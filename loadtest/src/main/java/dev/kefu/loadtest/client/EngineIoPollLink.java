@@ -255,7 +255,9 @@ public final class EngineIoPollLink implements Link {
         if (closed.get()) {
             return;
         }
-        Request r = http.newRequest(base.resolve(pathAndQuery)).method(method).timeout(timeoutMs, TimeUnit.MILLISECONDS);
+        // The request's own idle timeout: the client's is shorter than a poll (see Swarm).
+        Request r = http.newRequest(base.resolve(pathAndQuery)).method(method).timeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .idleTimeout(timeoutMs, TimeUnit.MILLISECONDS);
         if (body != null) {
             r.body(new StringRequestContent("text/plain;charset=UTF-8", body, StandardCharsets.UTF_8));
         }

@@ -21,13 +21,23 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The machinery every simulated client shares: one Jetty HTTP client (long-poll, logins, WebSocket
- * upgrades) and one WebSocket client on top of it, timers for reconnects, a watchdog that checks
+ * upgrades) and one WebSocket client on top of it (plus a second HTTP client, on the same threads,
+ * for the Socket.IO peer's polling), timers for reconnects, a watchdog that checks
  * every client twice a second, and tallies of why links were lost and which errors came back.
  */
 public final class Swarm implements AutoCloseable {
     private final Ledger ledger;
     private final boolean wsDeflate;
     private final HttpClient http;
+    /**
+     * The Socket.IO peer's polling links only. Node closes a keep-alive connection idle for 5 s
+     * (its http server's keepAliveTimeout); a request the client sends on such a connection as it
+     * closes fails (EOF), which a browser retries unseen but would end a link here. So this client
+     * closes its own idle connections first, after {@link #PEER_POLL_IDLE_MS}; each request keeps
+     * its own, longer, idle timeout while in flight.
+     */
+    private final HttpClient peerPollHttp;
+    static final long PEER_POLL_IDLE_MS = 3_000;
     private final WebSocketClient ws;
     private final ScheduledExecutorService timers;
     private final List<SimClient> clients = new CopyOnWriteArrayList<>();
@@ -66,6 +76,15 @@ public final class Swarm implements AutoCloseable {
         http.setFollowRedirects(false);
         http.setUserAgentField(null);
         http.start();
+        peerPollHttp = new HttpClient(new HttpClientTransportOverHTTP(1));
+        peerPollHttp.setExecutor(pool);
+        peerPollHttp.setMaxConnectionsPerDestination(200_000);
+        peerPollHttp.setMaxRequestsQueuedPerDestination(200_000);
+        peerPollHttp.setConnectTimeout(connectTimeout.toMillis());
+        peerPollHttp.setIdleTimeout(PEER_POLL_IDLE_MS);
+        peerPollHttp.setFollowRedirects(false);
+        peerPollHttp.setUserAgentField(null);
+        peerPollHttp.start();
         ws = new WebSocketClient(http);
         ws.setIdleTimeout(Duration.ofMinutes(10));
         ws.setMaxTextMessageSize(64L * 1024 * 1024);
@@ -136,7 +155,7 @@ public final class Swarm implements AutoCloseable {
             case "sio" -> WsLink.connect(ws, URI.create("ws://" + base.getAuthority() + "/socket.io/?EIO=4&transport=websocket"),
                     hello, listener, timeoutMs, true, wsDeflate);
             case "lp" -> LongPollLink.open(http, base, hello, listener, timeoutMs);
-            case "sio-lp" -> EngineIoPollLink.open(http, base, hello, listener, timeoutMs);
+            case "sio-lp" -> EngineIoPollLink.open(peerPollHttp, base, hello, listener, timeoutMs);
             default -> throw new IllegalArgumentException("unknown transport " + transport);
         };
     }
@@ -214,6 +233,11 @@ public final class Swarm implements AutoCloseable {
         }
         try {
             ws.stop();
+        } catch (Exception ignored) {
+            // exiting anyway
+        }
+        try {
+            peerPollHttp.stop();
         } catch (Exception ignored) {
             // exiting anyway
         }
