@@ -7,8 +7,9 @@
 // turn (group commit). Same frames as the Kefu protocol, carried as Socket.IO events
 // ("frame", {...}): hello/welcome with resume, send/ack with per-sender cid dedup, msg fan-out to
 // the conversation's visitor and every agent, gapless seq per conversation, accept, ping/pong.
-// Not here: long-poll for Kefu clients (Socket.IO has its own polling transport, not measured),
-// files, tracking, typing, read receipts, transfer, close.
+// Not here: Kefu's own long-poll (the load generator drives Socket.IO's Engine.IO polling
+// transport for its long-poll share instead), files, tracking, typing, read receipts, transfer,
+// close.
 //
 //   node server.js --port 8090 --data ./peer-data --password PASSWORD [--heartbeat-sec 25]
 // Prints "socketio peer ready: http://127.0.0.1:PORT" once listening.

@@ -120,7 +120,8 @@ class BooksBalanceTest {
         }
     }
 
-    private static void assertBooksBalance(JsonNode r) {
+    /** Every book of a run's result.json balances and the audit found the store as the books say. */
+    static void assertBooksBalance(JsonNode r) {
         String why = "books " + r.get("books") + "\naudit " + r.get("audit");
         assertThat(r.at("/books/lost").asLong()).as("acked messages lost; %s", why).isZero();
         assertThat(r.at("/books/unacked").asLong()).as("messages never acked; %s", why).isZero();

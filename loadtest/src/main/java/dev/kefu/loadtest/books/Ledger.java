@@ -26,6 +26,7 @@ public final class Ledger {
 
     private final int agents;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final java.util.Set<Integer> longPollVisitors = ConcurrentHashMap.newKeySet();
 
     public final Latency ack = new Latency("ack");
     public final Latency visitorToAgent = new Latency("visitor->agent");
@@ -36,6 +37,12 @@ public final class Ledger {
     public final Latency recovery = new Latency("recovery");
     /** From starting a first connect to its welcome. */
     public final Latency connect = new Latency("connect");
+    /** {@link #ack}, for messages of visitors on long-poll only (Kefu's, or the Socket.IO peer's polling). */
+    public final Latency ackLongPoll = new Latency("ack, lp");
+    /** {@link #visitorToAgent}, from visitors on long-poll only. */
+    public final Latency visitorToAgentLongPoll = new Latency("visitor->agent, lp");
+    /** {@link #agentToVisitor}, to visitors on long-poll only. */
+    public final Latency agentToVisitorLongPoll = new Latency("agent->visitor, lp");
 
     public final LongAdder sent = new LongAdder();
     public final LongAdder transmissions = new LongAdder();
@@ -70,13 +77,18 @@ public final class Ledger {
         return agents;
     }
 
+    /** Visitor {@code visitor} is on long-poll: its messages also count in the long-poll latencies. */
+    public void longPollVisitor(int visitor) {
+        longPollVisitors.add(visitor);
+    }
+
     /**
      * A new message of the conversation of visitor {@code visitor}, sent by that visitor or by agent
      * {@code agent} (-1: the visitor sent it); {@code dueNanos} (System.nanoTime) is when it was meant
      * to leave, the origin of its latencies.
      */
     public void sent(String cid, Direction dir, int visitor, int agent, long dueNanos) {
-        entries.put(cid, new Entry(cid, dir, visitor, agent, dueNanos));
+        entries.put(cid, new Entry(cid, dir, visitor, agent, dueNanos, longPollVisitors.contains(visitor)));
         sent.increment();
         unacked.increment();
     }
@@ -104,6 +116,9 @@ public final class Ledger {
             unacked.decrement();
             acked.increment();
             ack.recordNanos(nowNanos - e.dueNanos);
+            if (e.longPoll) {
+                ackLongPoll.recordNanos(nowNanos - e.dueNanos);
+            }
             owed.add(missing(e));
         }
     }
@@ -133,6 +148,9 @@ public final class Ledger {
                     owedHere = true;
                     if (e.dir == Direction.FROM_VISITOR) {
                         visitorToAgent.recordNanos(nowNanos - e.dueNanos);
+                        if (e.longPoll) {
+                            visitorToAgentLongPoll.recordNanos(nowNanos - e.dueNanos);
+                        }
                     }
                 }
             } else if (visitor == e.visitor) {
@@ -141,6 +159,9 @@ public final class Ledger {
                     owedHere = true;
                     if (e.dir == Direction.FROM_AGENT) {
                         agentToVisitor.recordNanos(nowNanos - e.dueNanos);
+                        if (e.longPoll) {
+                            agentToVisitorLongPoll.recordNanos(nowNanos - e.dueNanos);
+                        }
                     }
                 }
             } else {
@@ -267,6 +288,8 @@ public final class Ledger {
         final int visitor;
         final int agent;
         final long dueNanos;
+        /** The conversation's visitor is on long-poll. */
+        final boolean longPoll;
         String conv;
         long seq;
         String seenConv;
@@ -277,12 +300,13 @@ public final class Ledger {
         long agentsGot;
         boolean visitorGot;
 
-        Entry(String cid, Direction dir, int visitor, int agent, long dueNanos) {
+        Entry(String cid, Direction dir, int visitor, int agent, long dueNanos, boolean longPoll) {
             this.cid = cid;
             this.dir = dir;
             this.visitor = visitor;
             this.agent = agent;
             this.dueNanos = dueNanos;
+            this.longPoll = longPoll;
         }
     }
 }

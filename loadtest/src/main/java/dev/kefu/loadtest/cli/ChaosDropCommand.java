@@ -1,6 +1,7 @@
 package dev.kefu.loadtest.cli;
 
 import dev.kefu.loadtest.chaos.DropProxy;
+import dev.kefu.loadtest.client.SimClient;
 import dev.kefu.loadtest.run.LoadRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -75,7 +76,7 @@ final class ChaosDropCommand implements Callable<Integer> {
             LoadRun run = ctx.run;
             ctx.connectAll(i -> i < dropAgents ? viaProxy : direct, i -> behindProxy(i) ? viaProxy : direct, o.crowd.visitors);
             long proxied = run.visitors().stream().filter(v -> behindProxy(v.index())).count();
-            long proxiedLp = run.visitors().stream().filter(v -> behindProxy(v.index()) && "lp".equals(v.transport())).count();
+            long proxiedLp = run.visitors().stream().filter(v -> behindProxy(v.index()) && SimClient.longPoll(v.transport())).count();
             ctx.out.printf(Locale.ROOT, "proxy 127.0.0.1:%d -> %s; behind it: %d visitors (%d on long-poll) and %d agent(s); "
                     + "drops %s s (seed %d)%n", proxy.port(), direct, proxied, proxiedLp, dropAgents, lengths, s);
             run.chatAt(rate);

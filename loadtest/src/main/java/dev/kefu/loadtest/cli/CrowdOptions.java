@@ -24,7 +24,8 @@ final class CrowdOptions {
     int visitors;
 
     @Option(names = "--lp-share", defaultValue = "0.05",
-            description = "Share of visitors on long-poll instead of WebSocket (0..1). Default: ${DEFAULT-VALUE}.")
+            description = "Share of visitors on long-poll instead of WebSocket (0..1); with --peer socketio, the "
+                    + "peer's Engine.IO HTTP long-polling. Default: ${DEFAULT-VALUE}.")
     double lpShare;
 
     @Option(names = "--reply-ratio", defaultValue = "0.2",

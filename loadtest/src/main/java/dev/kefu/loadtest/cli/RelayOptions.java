@@ -19,7 +19,8 @@ final class RelayOptions {
 
     @Option(names = "--peer", defaultValue = "kefu",
             description = "Which relay: kefu, or socketio (the Node Socket.IO peer under loadtest/peers/socketio, "
-                    + "started by the harness; clients then speak Socket.IO over WebSocket). Default: ${DEFAULT-VALUE}.")
+                    + "started by the harness; clients then speak Socket.IO over Engine.IO WebSockets, and the --lp-share of "
+                    + "visitors over Engine.IO HTTP long-polling). Default: ${DEFAULT-VALUE}.")
     String peer;
 
     @Option(names = "--peer-dir", paramLabel = "DIR",

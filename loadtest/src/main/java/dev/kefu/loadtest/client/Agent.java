@@ -86,6 +86,11 @@ public final class Agent extends SimClient {
     }
 
     @Override
+    protected String tallyKey() {
+        return "agents/" + transport;
+    }
+
+    @Override
     protected void onWelcome(JsonNode welcome) {
         acceptedHere.clear();
         for (JsonNode c : welcome.path("conversations")) {

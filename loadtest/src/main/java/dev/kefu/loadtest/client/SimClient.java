@@ -154,6 +154,26 @@ public abstract class SimClient implements LinkListener {
         return transport;
     }
 
+    /** Whether {@code transport} is a long-poll one: Kefu's ({@code lp}) or the Socket.IO peer's ({@code sio-lp}). */
+    public static boolean longPoll(String transport) {
+        return "lp".equals(transport) || "sio-lp".equals(transport);
+    }
+
+    /**
+     * Where this client's traffic is counted by transport ({@code visitors/lp}, {@code agents/sio}...);
+     * null: not counted (the audit connection).
+     */
+    protected String tallyKey() {
+        return null;
+    }
+
+    private void tally(String what) {
+        String key = tallyKey();
+        if (key != null) {
+            swarm.tally(key, what);
+        }
+    }
+
     public int index() {
         return index;
     }
@@ -168,6 +188,7 @@ public abstract class SimClient implements LinkListener {
         book.newConnection(resume);
         opening = true;
         failedWhileOpening = false;
+        tally("linksOpened");
         Link l;
         try {
             l = swarm.open(this, base, wsPath(), transport, hello(resume));
@@ -229,6 +250,7 @@ public abstract class SimClient implements LinkListener {
     /** The current link is gone: forget it and plan the reconnect. */
     private void lost(String why) {
         swarm.noteLoss(why);
+        tally("linksLost");
         if (state == State.READY) {
             if (lostAtNanos == 0) {
                 lostAtNanos = System.nanoTime();
@@ -280,6 +302,7 @@ public abstract class SimClient implements LinkListener {
                 outbox.remove(cid);
                 refusals.remove(cid);
                 ledger.acked(cid, f.path("conv").asText(), f.path("seq").asLong(), now);
+                tally("acks");
             }
             case "msg" -> {
                 String conv = f.path("conv").asText();
@@ -288,6 +311,7 @@ public abstract class SimClient implements LinkListener {
                     replayedSinceWelcome++;
                 }
                 if (outcome != ConvBook.Outcome.DUPLICATE) {
+                    tally("msgsReceived");
                     onMsg(f, outcome);
                 }
                 if (catchUp != null) {
@@ -310,6 +334,7 @@ public abstract class SimClient implements LinkListener {
         state = State.READY;
         everReady = true;
         attempts = 0;
+        tally("welcomes");
         heartbeatSec = Math.max(1, f.path("heartbeatSec").asInt(25));
         if (!reconnect) {
             ledger.connect.recordNanos(now - connectStartNanos);

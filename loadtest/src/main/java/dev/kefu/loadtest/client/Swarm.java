@@ -21,19 +21,31 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The machinery every simulated client shares: one Jetty HTTP client (long-poll, logins, WebSocket
- * upgrades) and one WebSocket client on top of it, timers for reconnects, a watchdog that checks
+ * upgrades) and one WebSocket client on top of it (plus a second HTTP client, on the same threads,
+ * for the Socket.IO peer's polling), timers for reconnects, a watchdog that checks
  * every client twice a second, and tallies of why links were lost and which errors came back.
  */
 public final class Swarm implements AutoCloseable {
     private final Ledger ledger;
     private final boolean wsDeflate;
     private final HttpClient http;
+    /**
+     * The Socket.IO peer's polling links only. Node closes a keep-alive connection idle for 5 s
+     * (its http server's keepAliveTimeout); a request the client sends on such a connection as it
+     * closes fails (EOF), which a browser retries unseen but would end a link here. So this client
+     * closes its own idle connections first, after {@link #PEER_POLL_IDLE_MS}; each request keeps
+     * its own, longer, idle timeout while in flight.
+     */
+    private final HttpClient peerPollHttp;
+    static final long PEER_POLL_IDLE_MS = 3_000;
     private final WebSocketClient ws;
     private final ScheduledExecutorService timers;
     private final List<SimClient> clients = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> visitorIndex = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> errorCodes = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> lossReasons = new ConcurrentHashMap<>();
+    /** "visitors/sio-lp" -> "acks" -> count: what each kind of client did on its transport. */
+    private final Map<String, Map<String, LongAdder>> tallies = new ConcurrentHashMap<>();
     private final long connectTimeoutNanos;
     private volatile boolean chatting;
     private static final long WATCH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
@@ -64,6 +76,15 @@ public final class Swarm implements AutoCloseable {
         http.setFollowRedirects(false);
         http.setUserAgentField(null);
         http.start();
+        peerPollHttp = new HttpClient(new HttpClientTransportOverHTTP(1));
+        peerPollHttp.setExecutor(pool);
+        peerPollHttp.setMaxConnectionsPerDestination(200_000);
+        peerPollHttp.setMaxRequestsQueuedPerDestination(200_000);
+        peerPollHttp.setConnectTimeout(connectTimeout.toMillis());
+        peerPollHttp.setIdleTimeout(PEER_POLL_IDLE_MS);
+        peerPollHttp.setFollowRedirects(false);
+        peerPollHttp.setUserAgentField(null);
+        peerPollHttp.start();
         ws = new WebSocketClient(http);
         ws.setIdleTimeout(Duration.ofMinutes(10));
         ws.setMaxTextMessageSize(64L * 1024 * 1024);
@@ -123,7 +144,8 @@ public final class Swarm implements AutoCloseable {
 
     /**
      * Opens a link of {@code transport} to {@code base} (http://host:port): {@code ws} (WebSocket at
-     * {@code wsPath}), {@code lp} (long-poll) or {@code sio} (Socket.IO over WebSocket, for the peer).
+     * {@code wsPath}), {@code lp} (long-poll), and for the Socket.IO peer {@code sio} (Socket.IO over
+     * an Engine.IO WebSocket) or {@code sio-lp} (Socket.IO over Engine.IO HTTP long-polling).
      */
     Link open(LinkListener listener, URI base, String wsPath, String transport, String hello) {
         long timeoutMs = TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos);
@@ -133,12 +155,27 @@ public final class Swarm implements AutoCloseable {
             case "sio" -> WsLink.connect(ws, URI.create("ws://" + base.getAuthority() + "/socket.io/?EIO=4&transport=websocket"),
                     hello, listener, timeoutMs, true, wsDeflate);
             case "lp" -> LongPollLink.open(http, base, hello, listener, timeoutMs);
+            case "sio-lp" -> EngineIoPollLink.open(peerPollHttp, base, hello, listener, timeoutMs);
             default -> throw new IllegalArgumentException("unknown transport " + transport);
         };
     }
 
     void noteError(String code) {
         errorCodes.computeIfAbsent(code, k -> new LongAdder()).increment();
+    }
+
+    void tally(String key, String what) {
+        tallies.computeIfAbsent(key, k -> new ConcurrentHashMap<>()).computeIfAbsent(what, k -> new LongAdder()).increment();
+    }
+
+    /**
+     * Per role and transport ({@code visitors/ws}, {@code visitors/lp}, {@code agents/sio}...): links
+     * opened and lost, welcomes, acks received, new messages received.
+     */
+    public Map<String, Map<String, Long>> tallies() {
+        Map<String, Map<String, Long>> out = new TreeMap<>();
+        tallies.forEach((k, v) -> out.put(k, snapshot(v)));
+        return out;
     }
 
     void noteLoss(String why) {
@@ -196,6 +233,11 @@ public final class Swarm implements AutoCloseable {
         }
         try {
             ws.stop();
+        } catch (Exception ignored) {
+            // exiting anyway
+        }
+        try {
+            peerPollHttp.stop();
         } catch (Exception ignored) {
             // exiting anyway
         }

@@ -29,6 +29,14 @@ public final class Visitor extends SimClient {
         this.name = "Visitor " + index;
         this.cidPrefix = runId + "-v" + index + "-";
         swarm.registerVisitor(visitorId, index);
+        if (longPoll(transport)) {
+            ledger.longPollVisitor(index);
+        }
+    }
+
+    @Override
+    protected String tallyKey() {
+        return "visitors/" + transport;
     }
 
     public String visitorId() {

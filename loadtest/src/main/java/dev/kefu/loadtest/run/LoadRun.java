@@ -34,7 +34,8 @@ public final class LoadRun implements AutoCloseable {
      * @param lpShare       share of visitors on long-poll (0..1), the rest on WebSocket
      * @param replyRatio    share of visitor messages an agent answers (0..1)
      * @param rampPerSecond new visitor connections started per second
-     * @param socketIo      every client speaks Socket.IO (to the peer) instead of Kefu's WebSocket and long-poll
+     * @param socketIo      every client speaks Socket.IO (to the peer) instead of Kefu's protocol: over Engine.IO
+     *                      WebSockets, and the {@code lpShare} of visitors over Engine.IO HTTP long-polling
      * @param wsDeflate     WebSocket clients offer permessage-deflate, as browsers do
      */
     public record Settings(URI url, String site, List<String> agentUsers, String agentPassword, double lpShare,
@@ -131,7 +132,7 @@ public final class LoadRun implements AutoCloseable {
         long start = System.nanoTime();
         double apart = 1e9 / settings.rampPerSecond();
         for (int i = first; i < first + count; i++) {
-            String transport = settings.socketIo() ? "sio" : lp(i) ? "lp" : "ws";
+            String transport = settings.socketIo() ? (lp(i) ? "sio-lp" : "sio") : lp(i) ? "lp" : "ws";
             Visitor v = new Visitor(swarm, i, baseFor.apply(i), transport, settings.site(), settings.runId());
             visitors.add(v);
             swarm.add(v);
@@ -171,8 +172,21 @@ public final class LoadRun implements AutoCloseable {
         return n;
     }
 
+    /** Visitors on long-poll: Kefu's ({@code lp}) or the Socket.IO peer's ({@code sio-lp}). */
     public long longPollVisitors() {
-        return visitors.stream().filter(v -> "lp".equals(v.transport())).count();
+        return visitors.stream().filter(v -> SimClient.longPoll(v.transport())).count();
+    }
+
+    /** How many clients of each role ({@code visitors}, {@code agents}) are on each transport. */
+    public Map<String, Long> clientsByTransport() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (Visitor v : visitors) {
+            out.merge("visitors/" + v.transport(), 1L, Long::sum);
+        }
+        for (Agent a : agents) {
+            out.merge("agents/" + a.transport(), 1L, Long::sum);
+        }
+        return out;
     }
 
     // ---- chat ----
@@ -225,6 +239,9 @@ public final class LoadRun implements AutoCloseable {
         p.put("ack", Latency.summary(ledger.ack.window()));
         p.put("visitorToAgent", Latency.summary(ledger.visitorToAgent.window()));
         p.put("agentToVisitor", Latency.summary(ledger.agentToVisitor.window()));
+        p.put("ackLongPoll", Latency.summary(ledger.ackLongPoll.window()));
+        p.put("visitorToAgentLongPoll", Latency.summary(ledger.visitorToAgentLongPoll.window()));
+        p.put("agentToVisitorLongPoll", Latency.summary(ledger.agentToVisitorLongPoll.window()));
         p.put("relayCpuCores", round2(after.coresSince(before)));
         p.put("relayHeapBytes", after.heapUsed());
         p.put("relayRssBytes", after.rss());
@@ -250,7 +267,7 @@ public final class LoadRun implements AutoCloseable {
 
     List<Latency> latencies() {
         return List.of(ledger.ack, ledger.visitorToAgent, ledger.agentToVisitor, ledger.resume, ledger.recovery,
-                ledger.connect);
+                ledger.connect, ledger.ackLongPoll, ledger.visitorToAgentLongPoll, ledger.agentToVisitorLongPoll);
     }
 
     public List<Map<String, Object>> phases() {

@@ -67,6 +67,9 @@ public final class Meter implements AutoCloseable {
         l.resume.interval();
         l.recovery.interval();
         l.connect.interval();
+        l.ackLongPoll.interval();
+        l.visitorToAgentLongPoll.interval();
+        l.agentToVisitorLongPoll.interval();
         long now = System.nanoTime();
         double dt = Math.max(1e-3, (now - lastNanos) / 1e9);
         long acked = l.acked.sum();

@@ -90,6 +90,8 @@ public final class Report {
         conns.put("longPollVisitors", run.longPollVisitors());
         conns.put("agents", run.agents().size());
         conns.put("visitorsReadyAtEnd", run.readyVisitors());
+        conns.put("clientsByTransport", run.clientsByTransport());
+        conns.put("byTransport", run.swarm().tallies());
         root.put("connections", conns);
         root.put("peaks", run.meter().peaks());
         root.put("timeline", run.meter().timeline());
@@ -163,14 +165,23 @@ public final class Report {
                         pct((Latency.Summary) p.get("ack")), pct((Latency.Summary) p.get("visitorToAgent")),
                         ((Number) p.get("relayCpuCores")).doubleValue(), Meter.mb(((Number) p.get("relayHeapBytes")).longValue()),
                         Meter.mb(((Number) p.get("relayRssBytes")).longValue()));
+                Latency.Summary lpAck = (Latency.Summary) p.get("ackLongPoll");
+                if (lpAck != null && lpAck.count() > 0) {
+                    out.printf(Locale.ROOT, "%-14s %8s %8s | %-36s | %-36s | agent->visitor %s%n", "  of which lp", "", "",
+                            pct(lpAck), pct((Latency.Summary) p.get("visitorToAgentLongPoll")),
+                            pct((Latency.Summary) p.get("agentToVisitorLongPoll")));
+                }
             }
         }
         if (lat instanceof Map<?, ?> m) {
             out.println("== latency, whole run (ms) ==");
-            out.printf(Locale.ROOT, "%-16s %9s %8s %8s %8s %8s %8s%n", "", "count", "p50", "p90", "p99", "p99.9", "max");
+            out.printf(Locale.ROOT, "%-18s %9s %8s %8s %8s %8s %8s%n", "", "count", "p50", "p90", "p99", "p99.9", "max");
             for (var e : m.entrySet()) {
                 Latency.Summary s = (Latency.Summary) e.getValue();
-                out.printf(Locale.ROOT, "%-16s %9d %8.2f %8.2f %8.2f %8.2f %8.1f%n", e.getKey(), s.count(), s.p50(), s.p90(),
+                if (s.count() == 0 && String.valueOf(e.getKey()).endsWith(", lp")) {
+                    continue;
+                }
+                out.printf(Locale.ROOT, "%-18s %9d %8.2f %8.2f %8.2f %8.2f %8.1f%n", e.getKey(), s.count(), s.p50(), s.p90(),
                         s.p99(), s.p999(), s.max());
             }
         }
