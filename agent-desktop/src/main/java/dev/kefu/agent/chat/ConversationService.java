@@ -238,23 +238,40 @@ public final class ConversationService {
     }
 
     /**
-     * The page below {@code beforeSeq} from the cache. When the cache has less than a page and
-     * older messages exist, the relay is asked too ({@code sync before=}); they arrive later through
-     * {@link ConversationListener#historyLoaded}.
+     * The page below {@code beforeSeq} from the cache, up to the first seq it lacks. When that page is
+     * short of {@link #PAGE} and does not reach seq 1 (the cache never held what lies below: the
+     * start of the conversation, or a gap in its middle), the relay is asked for the missing messages
+     * just below it ({@code sync before=}, no more than the gap holds); they arrive later through
+     * {@link ConversationListener#historyLoaded}, and the page says whether they were asked for.
      */
-    public CompletableFuture<List<ChatMessage>> older(String conv, long beforeSeq) {
+    public CompletableFuture<OlderPage> older(String conv, long beforeSeq) {
         return onCore(() -> {
             List<ChatMessage> page = cache.messagesBefore(conv, beforeSeq, PAGE);
-            long lowest = page.isEmpty() ? beforeSeq : page.get(0).seq();
-            if (page.size() < PAGE && lowest > 1 && syncsInFlight.add(conv)) {
-                if (relay.send(new Frame.Sync(conv, lowest, null, PAGE))) {
-                    syncKinds.computeIfAbsent(conv, k -> new java.util.ArrayDeque<>()).add(false);
-                } else {
-                    syncsInFlight.remove(conv);
-                }
+            List<ChatMessage> stored = page.stream().filter(m -> !m.isNote()).toList();
+            long lowest = stored.isEmpty() ? beforeSeq : stored.get(0).seq();
+            if (stored.size() >= PAGE || lowest <= 1) {
+                return new OlderPage(page, OlderPage.Relay.NOT_NEEDED);
             }
-            return page;
+            long gap = lowest - 1 - cache.highestSeqBelow(conv, lowest);
+            boolean asked = askHistory(conv, new Frame.Sync(conv, lowest, null, (int) Math.min(PAGE, gap)));
+            return new OlderPage(page, asked ? OlderPage.Relay.ASKED : OlderPage.Relay.UNREACHABLE);
         });
+    }
+
+    /**
+     * On core: sends a history {@code sync} unless one of {@code conv} is awaiting its answer already
+     * (that answer comes; the caller asks again after it). False when offline.
+     */
+    private boolean askHistory(String conv, Frame.Sync sync) {
+        if (!syncsInFlight.add(conv)) {
+            return true;
+        }
+        if (relay.send(sync)) {
+            syncKinds.computeIfAbsent(conv, k -> new java.util.ArrayDeque<>()).add(false);
+            return true;
+        }
+        syncsInFlight.remove(conv);
+        return false;
     }
 
     public CompletableFuture<List<SearchHit>> search(String text) {
@@ -312,7 +329,9 @@ public final class ConversationService {
      * Asks the relay for the newest page of a conversation that is no longer live and whose newest
      * messages the cache lacks (an earlier conversation listed by the relay, or one closed while this
      * app was away); the page arrives through {@link ConversationListener#historyLoaded} and stays in
-     * the cache. Live conversations are left to the replay after each welcome. The answer: false when
+     * the cache. Messages between it and older ones the cache holds (a conversation this app followed
+     * until it went away, closed meanwhile) are fetched by {@link #older} as the agent scrolls up to
+     * them. Live conversations are left to the replay after each welcome. The answer: false when
      * messages are missing and the relay cannot be asked now (offline); true otherwise.
      */
     public CompletableFuture<Boolean> requestMissing(String conv) {
@@ -321,15 +340,7 @@ public final class ConversationService {
             if (c.isEmpty() || c.get().isLive() || cache.highestSeq(conv) >= c.get().lastSeq()) {
                 return true;
             }
-            if (!syncsInFlight.add(conv)) {
-                return true; // asked already; the answer comes
-            }
-            if (relay.send(new Frame.Sync(conv, null, null, PAGE))) {
-                syncKinds.computeIfAbsent(conv, k -> new java.util.ArrayDeque<>()).add(false);
-                return true;
-            }
-            syncsInFlight.remove(conv);
-            return false;
+            return askHistory(conv, new Frame.Sync(conv, null, null, PAGE));
         });
     }
 
