@@ -283,16 +283,28 @@ public final class ConversationService {
     }
 
     /**
-     * A visitor's conversations as the relay lists them, merged into the cache (conversations it never
-     * held are added as history, so that they are listed and can be opened offline later; held ones
-     * take a close or rating they missed), then read back from the cache: newest first, each once.
-     * Listeners hear of each conversation that changed. Fails (IOException as cause) when the relay
-     * cannot be asked: offline, an error, or no {@link #useVisitorConversations source}; callers then
-     * keep to {@link #conversationsOfVisitor}.
+     * A visitor's conversations as the relay lists them (its newest page), merged into the cache, then
+     * read back from the cache: newest first, each once. See {@link #visitorConversations(String, String, String)}.
      *
      * @param site the visitor's site key (visitor ids are per site)
      */
     public CompletableFuture<List<Conversation>> visitorConversations(String site, String visitorId) {
+        return visitorConversations(site, visitorId, null).thenApply(VisitorHistory::conversations);
+    }
+
+    /**
+     * A page of a visitor's conversations as the relay lists them, merged into the cache (conversations
+     * it never held are added as history, so that they are listed and can be opened offline later; held
+     * ones take a close or rating they missed), then every conversation of the visitor the cache holds:
+     * newest first, each once. {@code before} null asks for the relay's newest page; else the id of the
+     * last conversation of the previous page ({@link VisitorHistory#next}). Listeners hear of each
+     * conversation that changed. Fails (IOException as cause) when the relay cannot be asked: offline,
+     * an error, or no {@link #useVisitorConversations source}; callers then keep to
+     * {@link #conversationsOfVisitor}.
+     *
+     * @param site the visitor's site key (visitor ids are per site)
+     */
+    public CompletableFuture<VisitorHistory> visitorConversations(String site, String visitorId, String before) {
         return onCore(() -> {
             if (visitorConversations == null || site == null || !relay.isOnline()) {
                 throw new java.util.concurrent.CompletionException(new java.io.IOException(
@@ -301,14 +313,14 @@ public final class ConversationService {
             return visitorConversations;
         }).thenApplyAsync(source -> {
             try {
-                return source.of(site, visitorId);
+                return source.of(site, visitorId, before);
             } catch (java.io.IOException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
-        }, runner(() -> visitorConversationsThread)).thenApplyAsync(listed -> {
+        }, runner(() -> visitorConversationsThread)).thenApplyAsync(page -> {
             Batch batch = new Batch();
             cache.inTransaction(() -> {
-                for (Frame.ConvInfo c : listed) {
+                for (Frame.ConvInfo c : page.conversations()) {
                     if (c.id() != null && visitorId.equals(c.visitor())) {
                         batch.touch(c.id());
                         cache.takeListedConversation(c);
@@ -316,7 +328,9 @@ public final class ConversationService {
                 }
             });
             batch.fire();
-            return cache.conversationsOfVisitor(visitorId);
+            List<Frame.ConvInfo> listed = page.conversations();
+            String next = page.more() && !listed.isEmpty() ? listed.get(listed.size() - 1).id() : null;
+            return new VisitorHistory(cache.conversationsOfVisitor(visitorId), next);
         }, core);
     }
 

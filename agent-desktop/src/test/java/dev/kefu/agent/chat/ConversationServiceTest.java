@@ -467,9 +467,10 @@ class ConversationServiceTest {
     void visitorConversations_mergesTheRelaysListIntoTheCache_andTellsListenersOfNewOnes() {
         service.onFrames(List.of(welcome(open("c-live"))));
         List<Runnable> http = new ArrayList<>();
-        service.useVisitorConversations((site, visitor) -> List.of(open("c-live"), closedBy("c-old", "a-bob", 2),
-                new Frame.ConvInfo("c-other", "shop", ConvStatus.CLOSED, "v-someone-else-000", null, null, null, 1, 0)),
-                http::add);
+        service.useVisitorConversations((site, visitor, before) -> new dev.kefu.agent.net.VisitorConversations.Page(
+                List.of(open("c-live"), closedBy("c-old", "a-bob", 2),
+                        new Frame.ConvInfo("c-other", "shop", ConvStatus.CLOSED, "v-someone-else-000", null, null, null, 1, 0)),
+                false), http::add);
         events.clear();
 
         var listed = service.visitorConversations("shop", VISITOR.id());
