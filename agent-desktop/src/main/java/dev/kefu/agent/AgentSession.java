@@ -234,7 +234,8 @@ public final class AgentSession implements AutoCloseable {
         try {
             core.execute(work);
         } catch (RejectedExecutionException e) {
-            // closing: nothing is lost (frames are replayed from the relay's store next time)
+            // closing: nothing is lost. Live conversations are replayed from the relay's store next time; one the
+            // last welcome found closed is not, and the chat fetches what it lacks when scrolled to (older()).
         }
     }
 

@@ -50,7 +50,7 @@ public final class MainView {
         this.clock = clock;
 
         list = new ConversationListView(vm.list(), i18n, clock);
-        chat = new ChatView(vm.chat(), i18n, clock);
+        chat = new ChatView(vm.chat(), i18n);
         panel = new VisitorPanelView(vm.panel(), i18n, vm::open);
         SplitPane conversations = new SplitPane(list.root(), chat.root(), panel.root());
         conversations.setDividerPositions(0.24, 0.78);

@@ -559,14 +559,15 @@ public final class ChatCache implements AutoCloseable {
     }
 
     /**
-     * The newest {@code limit} stored messages of a conversation, oldest first, then its pending and
-     * failed ones, then the notes placed among them (stored, pending and failed).
+     * The newest stored messages of a conversation, at most {@code limit}, oldest first, with no seq
+     * missing among them: the page stops above a gap (older messages cached below it are not
+     * shown next to newer ones as if nothing were between). Then its pending and failed ones, then the
+     * notes placed among them (stored, pending and failed).
      */
     public synchronized List<ChatMessage> latestMessages(String conv, int limit) {
-        List<ChatMessage> stored = new ArrayList<>(sql.query("SELECT " + MESSAGE_COLUMNS
+        List<ChatMessage> stored = unbroken(sql.query("SELECT " + MESSAGE_COLUMNS
                 + " FROM messages m LEFT JOIN conversations c ON c.id = m.conv WHERE m.conv = ? AND m.seq IS NOT NULL "
-                + "ORDER BY m.seq DESC LIMIT ?", ChatCache::messageRow, conv, limit));
-        Collections.reverse(stored);
+                + "ORDER BY m.seq DESC LIMIT ?", ChatCache::messageRow, conv, limit), Long.MAX_VALUE);
         // the notes placed among these messages (all of them when the page starts at the beginning)
         long lowest = stored.isEmpty() ? 0 : stored.get(0).seq();
         List<ChatMessage> notes = notesBetween(conv, lowest <= 1 ? 0 : lowest, Long.MAX_VALUE, true);
@@ -576,17 +577,43 @@ public final class ChatCache implements AutoCloseable {
         return stored;
     }
 
-    /** Up to {@code limit} stored messages just below {@code beforeSeq}, oldest first, then the notes among them. */
+    /**
+     * Up to {@code limit} stored messages just below {@code beforeSeq} with none missing between them
+     * and {@code beforeSeq} (empty when {@code beforeSeq - 1} is not cached: a gap, to be asked of the
+     * relay), oldest first, then the notes among them.
+     */
     public synchronized List<ChatMessage> messagesBefore(String conv, long beforeSeq, int limit) {
-        List<ChatMessage> out = new ArrayList<>(sql.query("SELECT " + MESSAGE_COLUMNS
+        List<ChatMessage> out = unbroken(sql.query("SELECT " + MESSAGE_COLUMNS
                 + " FROM messages m LEFT JOIN conversations c ON c.id = m.conv WHERE m.conv = ? AND m.seq < ? "
-                + "ORDER BY m.seq DESC LIMIT ?", ChatCache::messageRow, conv, beforeSeq, limit));
-        Collections.reverse(out);
+                + "ORDER BY m.seq DESC LIMIT ?", ChatCache::messageRow, conv, beforeSeq, limit), beforeSeq);
         if (!out.isEmpty()) {
             long lowest = out.get(0).seq();
             out.addAll(notesBetween(conv, lowest <= 1 ? 0 : lowest, beforeSeq - 1, false));
         }
         return out;
+    }
+
+    /**
+     * Of messages newest first, those that follow {@code aboveSeq} down with no seq missing (any seq
+     * may start the run when {@code aboveSeq} is {@link Long#MAX_VALUE}), oldest first.
+     */
+    private static List<ChatMessage> unbroken(List<ChatMessage> newestFirst, long aboveSeq) {
+        List<ChatMessage> out = new ArrayList<>();
+        long expected = aboveSeq == Long.MAX_VALUE && !newestFirst.isEmpty() ? newestFirst.get(0).seq() : aboveSeq - 1;
+        for (ChatMessage m : newestFirst) {
+            if (m.seq() != expected) {
+                break;
+            }
+            out.add(m);
+            expected--;
+        }
+        Collections.reverse(out);
+        return out;
+    }
+
+    /** The highest seq cached for {@code conv} below {@code seq}, 0 when none: where a gap below {@code seq} ends. */
+    public synchronized long highestSeqBelow(String conv, long seq) {
+        return sql.queryLong("SELECT coalesce(max(seq), 0) FROM messages WHERE conv = ? AND seq < ?", conv, seq);
     }
 
     /** The lowest seq of {@code conv}'s messages sent at or after {@code sinceTs} and not recalled; 0 when none. */

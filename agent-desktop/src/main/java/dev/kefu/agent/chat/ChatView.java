@@ -6,7 +6,6 @@ import dev.kefu.agent.cache.KnownAgent;
 import dev.kefu.agent.ui.I18n;
 import dev.kefu.agent.ui.NodeLists;
 import dev.kefu.agent.ui.Subscriptions;
-import dev.kefu.agent.ui.UiClock;
 import dev.kefu.agent.ui.UiThread;
 import javafx.beans.binding.Bindings;
 import javafx.beans.binding.BooleanBinding;
@@ -73,7 +72,7 @@ public final class ChatView {
     private boolean followBottom = true;
     private double knownContentHeight;
 
-    public ChatView(ChatViewModel vm, I18n i18n, UiClock clock) {
+    public ChatView(ChatViewModel vm, I18n i18n) {
         this.vm = vm;
         this.i18n = i18n;
         BorderPane chat = new BorderPane();

@@ -81,6 +81,8 @@ public final class ChatViewModel {
     private final StringProperty openedUrl = new SimpleStringProperty();
     private final FileAccess files;
     private String currentId;
+    /** Older messages of the open conversation could not be asked of the relay (offline): asked once online. */
+    private boolean olderAwaitsRelay;
     /** The notice while a conversation's messages are not cached and the relay cannot be asked. */
     static final String HISTORY_OFFLINE = "history_offline";
 
@@ -129,7 +131,16 @@ public final class ChatViewModel {
                     if (isCurrent(conv)) {
                         merge(older);
                         loadingOlder.set(false);
-                        olderAvailable.set(more && lowestSeq() > 1);
+                        if (HISTORY_OFFLINE.equals(notice.get())) {
+                            notice.set("");
+                        }
+                        if (hasGap()) {
+                            // the newest page of a conversation whose older part is cached: show the newest
+                            // part alone; what lies between is fetched as the agent scrolls up to it
+                            showLatest(conv);
+                        } else {
+                            olderAvailable.set(more && lowestSeq() > 1);
+                        }
                     }
                 });
             }
@@ -177,6 +188,12 @@ public final class ChatViewModel {
                 visitorDraft.set(""); // a draft seen before the drop says nothing about now
             } else if (currentId != null) {
                 requestMissing(currentId); // what could not be fetched offline
+                if (olderAwaitsRelay || loadingOlder.get()) {
+                    // older messages that could not be asked for, or asked on a connection now gone
+                    olderAwaitsRelay = false;
+                    loadingOlder.set(false);
+                    loadOlder();
+                }
             }
         });
         inFront.addListener((o, was, front) -> {
@@ -201,6 +218,7 @@ public final class ChatViewModel {
         noteMode.set(false);
         olderAvailable.set(false);
         loadingOlder.set(false);
+        olderAwaitsRelay = false;
         if (id == null) {
             return;
         }
@@ -221,6 +239,30 @@ public final class ChatViewModel {
         requestMissing(id);
     }
 
+    /** Shows the newest part of the cache's messages (up to a gap) instead of what is shown. */
+    private void showLatest(String id) {
+        service.latest(id).thenAccept(list -> UiThread.run(() -> {
+            if (isCurrent(id)) {
+                messages.setAll(list.stream().filter(m -> isCurrent(m.conv())).sorted(ORDER).toList());
+                olderAvailable.set(lowestSeq() > 1);
+            }
+        }));
+    }
+
+    /** Whether a seq is missing between the oldest and the newest stored message shown. */
+    private boolean hasGap() {
+        long previous = 0;
+        for (ChatMessage m : messages) {
+            if (!m.isNote() && m.seq() > 0) {
+                if (previous > 0 && m.seq() != previous + 1) {
+                    return true;
+                }
+                previous = m.seq();
+            }
+        }
+        return false;
+    }
+
     /**
      * A closed conversation whose newest messages the cache lacks (an earlier one the relay listed) is
      * asked of the relay; they arrive as {@code historyLoaded}. Offline, the notice says they load later.
@@ -238,7 +280,11 @@ public final class ChatViewModel {
         }));
     }
 
-    /** Loads the page above the oldest message shown (from the cache, else from the relay). */
+    /**
+     * Loads the page above the oldest message shown: from the cache down to the first message it
+     * lacks, and what it lacks from the relay (the start, or a gap in the middle). Offline, the
+     * notice says those load later, and they are asked for once online again.
+     */
     public void loadOlder() {
         String id = currentId;
         if (id == null || loadingOlder.get() || !olderAvailable.get()) {
@@ -250,13 +296,25 @@ public final class ChatViewModel {
             if (!isCurrent(id)) {
                 return;
             }
-            merge(page);
+            merge(page.messages());
             long lowest = lowestSeq();
-            if (!page.isEmpty() || lowest <= 1) {
-                loadingOlder.set(false);
-                olderAvailable.set(lowest > 1);
+            switch (page.relay()) {
+                case NOT_NEEDED -> {
+                    loadingOlder.set(false);
+                    olderAvailable.set(lowest > 1);
+                }
+                case ASKED -> {
+                    // the relay's answer ends the loading (historyLoaded); a cached part may be read meanwhile
+                    if (!page.messages().isEmpty()) {
+                        loadingOlder.set(false);
+                    }
+                }
+                case UNREACHABLE -> {
+                    loadingOlder.set(false);
+                    olderAwaitsRelay = true;
+                    notice.set(HISTORY_OFFLINE);
+                }
             }
-            // else: the cache had nothing; the relay's answer ends the loading (historyLoaded)
         }));
     }
 

@@ -238,23 +238,40 @@ public final class ConversationService {
     }
 
     /**
-     * The page below {@code beforeSeq} from the cache. When the cache has less than a page and
-     * older messages exist, the relay is asked too ({@code sync before=}); they arrive later through
-     * {@link ConversationListener#historyLoaded}.
+     * The page below {@code beforeSeq} from the cache, up to the first seq it lacks. When that page is
+     * short of {@link #PAGE} and does not reach seq 1 (the cache never held what lies below: the
+     * start of the conversation, or a gap in its middle), the relay is asked for the missing messages
+     * just below it ({@code sync before=}, no more than the gap holds); they arrive later through
+     * {@link ConversationListener#historyLoaded}, and the page says whether they were asked for.
      */
-    public CompletableFuture<List<ChatMessage>> older(String conv, long beforeSeq) {
+    public CompletableFuture<OlderPage> older(String conv, long beforeSeq) {
         return onCore(() -> {
             List<ChatMessage> page = cache.messagesBefore(conv, beforeSeq, PAGE);
-            long lowest = page.isEmpty() ? beforeSeq : page.get(0).seq();
-            if (page.size() < PAGE && lowest > 1 && syncsInFlight.add(conv)) {
-                if (relay.send(new Frame.Sync(conv, lowest, null, PAGE))) {
-                    syncKinds.computeIfAbsent(conv, k -> new java.util.ArrayDeque<>()).add(false);
-                } else {
-                    syncsInFlight.remove(conv);
-                }
+            List<ChatMessage> stored = page.stream().filter(m -> !m.isNote()).toList();
+            long lowest = stored.isEmpty() ? beforeSeq : stored.get(0).seq();
+            if (stored.size() >= PAGE || lowest <= 1) {
+                return new OlderPage(page, OlderPage.Relay.NOT_NEEDED);
             }
-            return page;
+            long gap = lowest - 1 - cache.highestSeqBelow(conv, lowest);
+            boolean asked = askHistory(conv, new Frame.Sync(conv, lowest, null, (int) Math.min(PAGE, gap)));
+            return new OlderPage(page, asked ? OlderPage.Relay.ASKED : OlderPage.Relay.UNREACHABLE);
         });
+    }
+
+    /**
+     * On core: sends a history {@code sync} unless one of {@code conv} is awaiting its answer already
+     * (that answer comes; the caller asks again after it). False when offline.
+     */
+    private boolean askHistory(String conv, Frame.Sync sync) {
+        if (!syncsInFlight.add(conv)) {
+            return true;
+        }
+        if (relay.send(sync)) {
+            syncKinds.computeIfAbsent(conv, k -> new java.util.ArrayDeque<>()).add(false);
+            return true;
+        }
+        syncsInFlight.remove(conv);
+        return false;
     }
 
     public CompletableFuture<List<SearchHit>> search(String text) {
@@ -266,16 +283,28 @@ public final class ConversationService {
     }
 
     /**
-     * A visitor's conversations as the relay lists them, merged into the cache (conversations it never
-     * held are added as history, so that they are listed and can be opened offline later; held ones
-     * take a close or rating they missed), then read back from the cache: newest first, each once.
-     * Listeners hear of each conversation that changed. Fails (IOException as cause) when the relay
-     * cannot be asked: offline, an error, or no {@link #useVisitorConversations source}; callers then
-     * keep to {@link #conversationsOfVisitor}.
+     * A visitor's conversations as the relay lists them (its newest page), merged into the cache, then
+     * read back from the cache: newest first, each once. See {@link #visitorConversations(String, String, String)}.
      *
      * @param site the visitor's site key (visitor ids are per site)
      */
     public CompletableFuture<List<Conversation>> visitorConversations(String site, String visitorId) {
+        return visitorConversations(site, visitorId, null).thenApply(VisitorHistory::conversations);
+    }
+
+    /**
+     * A page of a visitor's conversations as the relay lists them, merged into the cache (conversations
+     * it never held are added as history, so that they are listed and can be opened offline later; held
+     * ones take a close or rating they missed), then every conversation of the visitor the cache holds:
+     * newest first, each once. {@code before} null asks for the relay's newest page; else the id of the
+     * last conversation of the previous page ({@link VisitorHistory#next}). Listeners hear of each
+     * conversation that changed. Fails (IOException as cause) when the relay cannot be asked: offline,
+     * an error, or no {@link #useVisitorConversations source}; callers then keep to
+     * {@link #conversationsOfVisitor}.
+     *
+     * @param site the visitor's site key (visitor ids are per site)
+     */
+    public CompletableFuture<VisitorHistory> visitorConversations(String site, String visitorId, String before) {
         return onCore(() -> {
             if (visitorConversations == null || site == null || !relay.isOnline()) {
                 throw new java.util.concurrent.CompletionException(new java.io.IOException(
@@ -284,14 +313,14 @@ public final class ConversationService {
             return visitorConversations;
         }).thenApplyAsync(source -> {
             try {
-                return source.of(site, visitorId);
+                return source.of(site, visitorId, before);
             } catch (java.io.IOException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
-        }, runner(() -> visitorConversationsThread)).thenApplyAsync(listed -> {
+        }, runner(() -> visitorConversationsThread)).thenApplyAsync(page -> {
             Batch batch = new Batch();
             cache.inTransaction(() -> {
-                for (Frame.ConvInfo c : listed) {
+                for (Frame.ConvInfo c : page.conversations()) {
                     if (c.id() != null && visitorId.equals(c.visitor())) {
                         batch.touch(c.id());
                         cache.takeListedConversation(c);
@@ -299,7 +328,9 @@ public final class ConversationService {
                 }
             });
             batch.fire();
-            return cache.conversationsOfVisitor(visitorId);
+            List<Frame.ConvInfo> listed = page.conversations();
+            String next = page.more() && !listed.isEmpty() ? listed.get(listed.size() - 1).id() : null;
+            return new VisitorHistory(cache.conversationsOfVisitor(visitorId), next);
         }, core);
     }
 
@@ -312,7 +343,9 @@ public final class ConversationService {
      * Asks the relay for the newest page of a conversation that is no longer live and whose newest
      * messages the cache lacks (an earlier conversation listed by the relay, or one closed while this
      * app was away); the page arrives through {@link ConversationListener#historyLoaded} and stays in
-     * the cache. Live conversations are left to the replay after each welcome. The answer: false when
+     * the cache. Messages between it and older ones the cache holds (a conversation this app followed
+     * until it went away, closed meanwhile) are fetched by {@link #older} as the agent scrolls up to
+     * them. Live conversations are left to the replay after each welcome. The answer: false when
      * messages are missing and the relay cannot be asked now (offline); true otherwise.
      */
     public CompletableFuture<Boolean> requestMissing(String conv) {
@@ -321,15 +354,7 @@ public final class ConversationService {
             if (c.isEmpty() || c.get().isLive() || cache.highestSeq(conv) >= c.get().lastSeq()) {
                 return true;
             }
-            if (!syncsInFlight.add(conv)) {
-                return true; // asked already; the answer comes
-            }
-            if (relay.send(new Frame.Sync(conv, null, null, PAGE))) {
-                syncKinds.computeIfAbsent(conv, k -> new java.util.ArrayDeque<>()).add(false);
-                return true;
-            }
-            syncsInFlight.remove(conv);
-            return false;
+            return askHistory(conv, new Frame.Sync(conv, null, null, PAGE));
         });
     }
 

@@ -1,12 +1,11 @@
 package dev.kefu.agent.net;
 
-import dev.kefu.protocol.Frame;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 
 /** {@link VisitorConversations} over HTTP with the agent's token. */
 public final class VisitorConversationsClient implements VisitorConversations {
@@ -17,9 +16,10 @@ public final class VisitorConversationsClient implements VisitorConversations {
     }
 
     @Override
-    public List<Frame.ConvInfo> of(String site, String visitorId) throws IOException {
-        return AgentApi.conversations(api.get("/api/visitors/" + encode(site) + "/" + encode(visitorId)
-                + "/conversations", false));
+    public Page of(String site, String visitorId, String before) throws IOException {
+        JsonNode answer = api.get("/api/visitors/" + encode(site) + "/" + encode(visitorId) + "/conversations"
+                + (before == null ? "" : "?before=" + encode(before)), false);
+        return new Page(AgentApi.conversations(answer), answer.path("more").asBoolean(false));
     }
 
     private static String encode(String s) {

@@ -43,6 +43,8 @@ public final class VisitorPanelView {
         this.vm = vm;
         subs.listen(vm.profileProperty(), (o, was, p) -> render(p));
         subs.listen(vm.earlierProperty(), (o, was, e) -> render(vm.profileProperty().get()));
+        subs.listen(vm.moreProperty(), (o, was, more) -> render(vm.profileProperty().get()));
+        subs.listen(vm.loadingMoreProperty(), (o, was, loading) -> render(vm.profileProperty().get()));
         render(vm.profileProperty().get());
     }
 
@@ -159,6 +161,14 @@ public final class VisitorPanelView {
             link.setUserData(c.id());
             link.setOnAction(e -> openConversation.accept(c.id()));
             content.getChildren().add(link);
+        }
+        if (vm.moreProperty().get()) {
+            Hyperlink more = new Hyperlink(i18n.t(vm.loadingMoreProperty().get() ? "panel.earlierMoreLoading"
+                    : "panel.earlierMore"));
+            more.setId("panelEarlierMore");
+            more.setDisable(vm.loadingMoreProperty().get());
+            more.setOnAction(e -> vm.loadMore());
+            content.getChildren().add(more);
         }
     }
 

@@ -5,8 +5,11 @@ import dev.kefu.agent.chat.ConversationListener;
 import dev.kefu.agent.chat.ConversationService;
 import dev.kefu.agent.ui.UiThread;
 import dev.kefu.protocol.Frame;
+import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyBooleanProperty;
 import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
 import javafx.beans.property.SimpleObjectProperty;
 
 import java.util.List;
@@ -16,7 +19,8 @@ import java.util.Objects;
  * What the visitor panel shows for the open conversation's visitor, refreshed as the visitor moves;
  * its list of conversations holds the others (earlier ones, or another open one). That list is what
  * the cache holds at once, then, when the relay answers, also what the relay lists for the visitor
- * (conversations of other agents, or from before this computer was used), merged into the cache.
+ * (conversations of other agents, or from before this computer was used), merged into the cache: its
+ * newest page (100), then older pages on demand ({@link #loadMore}).
  */
 public final class VisitorPanelViewModel {
     /** Where the list of the visitor's conversations comes from. */
@@ -33,8 +37,15 @@ public final class VisitorPanelViewModel {
     private final ConversationService conversations;
     private final ObjectProperty<VisitorProfile> profile = new SimpleObjectProperty<>();
     private final ObjectProperty<Earlier> earlier = new SimpleObjectProperty<>(Earlier.CACHE_ONLY);
+    /** The relay has older conversations of the visitor than it listed so far ({@link #loadMore}). */
+    private final BooleanProperty more = new SimpleBooleanProperty();
+    private final BooleanProperty loadingMore = new SimpleBooleanProperty();
     private String visitorId;
     private String shownConv;
+    /** The visitor's site, as last asked of the relay; null before. FX thread. */
+    private String site;
+    /** The relay's cursor for the next page of the visitor's conversations; null: none. FX thread. */
+    private String next;
     /** Counts requests to the relay; only the newest one's answer is taken. FX thread. */
     private long relayRequests;
 
@@ -80,6 +91,9 @@ public final class VisitorPanelViewModel {
         visitorId = id;
         this.shownConv = shownConv;
         relayRequests++; // an answer for the visitor shown before is not taken
+        next = null;
+        more.set(false);
+        loadingMore.set(false);
         if (id == null) {
             profile.set(null);
         } else {
@@ -117,16 +131,48 @@ public final class VisitorPanelViewModel {
 
     private void askRelay(String id, String site) {
         long request = ++relayRequests;
+        this.site = site;
         earlier.set(Earlier.LOADING);
-        conversations.visitorConversations(site, id).whenComplete((list, failure) -> UiThread.run(() -> {
+        loadingMore.set(false);
+        conversations.visitorConversations(site, id, null).whenComplete((page, failure) -> UiThread.run(() -> {
             if (request != relayRequests || !id.equals(visitorId)) {
                 return;
             }
             earlier.set(failure == null ? Earlier.RELAY : Earlier.CACHE_ONLY);
             if (failure == null) {
+                setNext(page.next());
                 reload(false); // the cache now holds the relay's list too
             }
         }));
+    }
+
+    /**
+     * Asks the relay for the next (older) page of the visitor's conversations, when it has more; they
+     * join the list. On failure (offline) the list stays as it is and "more" is still offered.
+     */
+    public void loadMore() {
+        String id = visitorId;
+        String cursor = next;
+        if (id == null || cursor == null || loadingMore.get()) {
+            return;
+        }
+        long request = relayRequests;
+        loadingMore.set(true);
+        conversations.visitorConversations(site, id, cursor).whenComplete((page, failure) -> UiThread.run(() -> {
+            if (request != relayRequests || !id.equals(visitorId)) {
+                return;
+            }
+            loadingMore.set(false);
+            if (failure == null) {
+                setNext(page.next());
+                reload(false);
+            }
+        }));
+    }
+
+    private void setNext(String cursor) {
+        next = cursor;
+        more.set(cursor != null);
     }
 
     /** The visitor's site: visitor ids are per site. From the conversation on screen, else what the cache knows. */
@@ -142,6 +188,16 @@ public final class VisitorPanelViewModel {
 
     public ReadOnlyObjectProperty<VisitorProfile> profileProperty() {
         return profile;
+    }
+
+    /** The relay lists older conversations of the visitor than those shown: {@link #loadMore} fetches them. */
+    public ReadOnlyBooleanProperty moreProperty() {
+        return more;
+    }
+
+    /** A page of older conversations is being fetched. */
+    public ReadOnlyBooleanProperty loadingMoreProperty() {
+        return loadingMore;
     }
 
     /** Where the list of conversations comes from (the view says so when it is the cache's only). */

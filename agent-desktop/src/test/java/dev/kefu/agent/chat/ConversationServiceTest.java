@@ -144,10 +144,49 @@ class ConversationServiceTest {
         service.onFrames(List.of(welcome(open("c1")),
                 new Frame.Msg("c1", 60, "v60", VISITOR, MessageKind.TEXT, "late", null, 5)));
 
-        List<ChatMessage> cached = service.older("c1", 60).join();
+        OlderPage cached = service.older("c1", 60).join();
 
-        assertThat(cached).isEmpty();
+        assertThat(cached.messages()).isEmpty();
+        assertThat(cached.relay()).isEqualTo(OlderPage.Relay.ASKED);
         assertThat(relay.sent).containsExactly(new Frame.Sync("c1", 60L, null, ConversationService.PAGE));
+    }
+
+    private static Frame.Msg visitorSays(String conv, long seq) {
+        return new Frame.Msg(conv, seq, "v" + seq, VISITOR, MessageKind.TEXT, "m" + seq, null, seq);
+    }
+
+    @Test
+    void olderPage_aboveAGapInTheCache_stopsAtTheGap_andAsksTheRelayForTheGapOnly() {
+        List<Frame.Msg> held = new ArrayList<>();
+        for (long seq : new long[] {1, 2, 3, 4, 5, 20, 21, 22}) {
+            held.add(visitorSays("c1", seq));
+        }
+        service.onFrames(List.of(new Frame.Msgs("c1", held, false, null)));
+        relay.sent.clear();
+
+        assertThat(service.latest("c1").join()).as("the newest part, up to the gap").extracting(ChatMessage::seq)
+                .containsExactly(20L, 21L, 22L);
+        OlderPage above = service.older("c1", 21).join();
+        assertThat(above.messages()).extracting(ChatMessage::seq).containsExactly(20L);
+        assertThat(above.relay()).isEqualTo(OlderPage.Relay.ASKED);
+        assertThat(relay.sent).containsExactly(new Frame.Sync("c1", 20L, null, 14));
+
+        relay.online = false;
+        service.onFrames(List.of(new Frame.Msgs("c1", List.of(), true, null))); // the answer ends the request
+        OlderPage offline = service.older("c1", 20).join();
+        assertThat(offline.messages()).isEmpty();
+        assertThat(offline.relay()).isEqualTo(OlderPage.Relay.UNREACHABLE);
+
+        relay.online = true;
+        List<Frame.Msg> gap = new ArrayList<>();
+        for (long seq = 6; seq < 20; seq++) {
+            gap.add(visitorSays("c1", seq));
+        }
+        service.onFrames(List.of(new Frame.Msgs("c1", gap, true, null)));
+        OlderPage filled = service.older("c1", 20).join();
+        assertThat(filled.messages()).extracting(ChatMessage::seq).containsExactlyElementsOf(
+                java.util.stream.LongStream.range(1, 20).boxed().toList());
+        assertThat(filled.relay()).isEqualTo(OlderPage.Relay.NOT_NEEDED);
     }
 
     @Test
@@ -428,9 +467,10 @@ class ConversationServiceTest {
     void visitorConversations_mergesTheRelaysListIntoTheCache_andTellsListenersOfNewOnes() {
         service.onFrames(List.of(welcome(open("c-live"))));
         List<Runnable> http = new ArrayList<>();
-        service.useVisitorConversations((site, visitor) -> List.of(open("c-live"), closedBy("c-old", "a-bob", 2),
-                new Frame.ConvInfo("c-other", "shop", ConvStatus.CLOSED, "v-someone-else-000", null, null, null, 1, 0)),
-                http::add);
+        service.useVisitorConversations((site, visitor, before) -> new dev.kefu.agent.net.VisitorConversations.Page(
+                List.of(open("c-live"), closedBy("c-old", "a-bob", 2),
+                        new Frame.ConvInfo("c-other", "shop", ConvStatus.CLOSED, "v-someone-else-000", null, null, null, 1, 0)),
+                false), http::add);
         events.clear();
 
         var listed = service.visitorConversations("shop", VISITOR.id());

@@ -69,8 +69,13 @@ public interface MessageStore extends AutoCloseable {
     /** A visitor's live conversations plus its most recent closed one, oldest first. */
     List<Conversation> visitorConversations(String site, String visitorId);
 
-    /** Every conversation of a visitor, newest first, at most {@code limit}. */
-    List<Conversation> visitorHistory(String site, String visitorId, int limit);
+    /**
+     * A visitor's conversations, newest first (by creation, ties by id, newest id first), at most
+     * {@code limit}: from the newest when {@code before} is null, else those that come after
+     * {@code before} in that order (a page further back; {@code before} is the last one of the
+     * previous page, a conversation of this visitor).
+     */
+    List<Conversation> visitorHistory(String site, String visitorId, Conversation before, int limit);
 
     /**
      * Conversations closed or rated at or after {@code sinceMs} (epoch ms), oldest change first (ties

@@ -486,9 +486,14 @@ public final class SqliteMessageStore implements MessageStore {
     }
 
     @Override
-    public List<Conversation> visitorHistory(String site, String visitorId, int limit) {
+    public List<Conversation> visitorHistory(String site, String visitorId, Conversation before, int limit) {
+        if (before == null) {
+            return queryConversations("SELECT " + CONV_COLUMNS + " FROM conversations WHERE site = ? AND visitor_id = ? "
+                    + "ORDER BY created_at DESC, id DESC LIMIT ?", site, visitorId, limit);
+        }
         return queryConversations("SELECT " + CONV_COLUMNS + " FROM conversations WHERE site = ? AND visitor_id = ? "
-                + "ORDER BY created_at DESC LIMIT ?", site, visitorId, limit);
+                + "AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?",
+                site, visitorId, before.createdAt(), before.createdAt(), before.id(), limit);
     }
 
     @Override

@@ -137,17 +137,13 @@ final class ApiHandler {
                 return ok(wrap("hits", items));
             }
             case "visitors" -> {
-                // /api/visitors/{site}/{visitorId}/conversations
+                // /api/visitors/{site}/{visitorId}/conversations?before=CONV_ID&limit=N
                 requireMethod(method, "GET");
                 if (p.length == 4 && p[3].equals("conversations")) {
                     if (!actor.maySee(p[1])) {
                         throw new DeskException(ErrorCode.NOT_ALLOWED, 403, "not one of your sites: " + p[1]);
                     }
-                    ArrayNode items = FrameCodec.mapper().createArrayNode();
-                    for (Conversation c : store.visitorHistory(p[1], p[2], 100)) {
-                        items.add(FrameCodec.mapper().<JsonNode>valueToTree(hub.convInfoFor(c)));
-                    }
-                    return ok(wrap("conversations", items));
+                    return ok(visitorHistory(p[1], p[2], query));
                 }
             }
             case "conversations" -> {
@@ -205,6 +201,39 @@ final class ApiHandler {
             throw new DeskException(ErrorCode.NOT_ALLOWED, 403, "this is for admins");
         }
         throw new DeskException(ErrorCode.BAD_FRAME, 404, "no such endpoint: " + method + " /api/" + String.join("/", p));
+    }
+
+    /** Most conversations in one answer of {@code GET /api/visitors/{site}/{id}/conversations}, and the default. */
+    static final int VISITOR_HISTORY_MAX_LIMIT = 100;
+
+    /**
+     * A page of a visitor's conversations, newest first; {@code before} (the id of the last
+     * conversation of the previous page) pages further back, and {@code more} says whether a next
+     * page exists. The cursor is an id, not a time, so conversations created in the same millisecond
+     * are neither skipped nor repeated.
+     */
+    private String visitorHistory(String site, String visitorId, Fields query) {
+        long limit = Optional.ofNullable(longParam(query, "limit")).orElse((long) VISITOR_HISTORY_MAX_LIMIT);
+        if (limit < 1 || limit > VISITOR_HISTORY_MAX_LIMIT) {
+            throw new DeskException(ErrorCode.BAD_FRAME, 400, "limit is 1 to " + VISITOR_HISTORY_MAX_LIMIT);
+        }
+        String beforeId = query.getValue("before");
+        Conversation before = null;
+        if (beforeId != null && !beforeId.isEmpty()) {
+            before = store.conversation(beforeId)
+                    .filter(c -> site.equals(c.site()) && visitorId.equals(c.visitorId()))
+                    .orElseThrow(() -> new DeskException(ErrorCode.BAD_FRAME, 400,
+                            "before must name a conversation of this visitor: " + beforeId));
+        }
+        List<Conversation> found = store.visitorHistory(site, visitorId, before, (int) limit + 1);
+        ArrayNode items = FrameCodec.mapper().createArrayNode();
+        for (Conversation c : found.subList(0, (int) Math.min(limit, found.size()))) {
+            items.add(FrameCodec.mapper().<JsonNode>valueToTree(hub.convInfoFor(c)));
+        }
+        ObjectNode answer = FrameCodec.mapper().createObjectNode();
+        answer.set("conversations", items);
+        answer.put("more", found.size() > limit);
+        return answer.toString();
     }
 
     /** Most conversations in one answer of {@code GET /api/conversations}, and the default. */

@@ -1,0 +1,107 @@
+package dev.kefu.agent;
+
+import dev.kefu.agent.testing.AgentWindow;
+import dev.kefu.agent.testing.TestRelay;
+import dev.kefu.protocol.Frame;
+import dev.kefu.relay.testing.WsClient;
+import javafx.scene.Node;
+import javafx.scene.Parent;
+import javafx.scene.control.Hyperlink;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The visitor panel of a real window (X display required) against a real relay, for a visitor with
+ * more earlier conversations than the relay lists at once (100): the panel lists the newest page and
+ * offers "Show older conversations" at its end, which lists the rest, each once, newest first; then the link is gone.
+ */
+class VisitorHistoryPagingUiTest {
+    private static final long TIMEOUT_S = 20;
+    private static final int EARLIER = 104;
+
+    @TempDir
+    Path relayDir;
+    @TempDir
+    Path dataDir;
+
+    private TestRelay relay;
+    private KefuAgentApp app;
+
+    @BeforeEach
+    void startRelay() throws Exception {
+        AgentWindow.prepareDisplay();
+        relay = TestRelay.start(relayDir);
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        AgentWindow.close(app);
+        if (relay != null) {
+            relay.close();
+        }
+    }
+
+    @Test
+    void visitorWithMoreThan100EarlierConversations_panelListsTheNewest_andTheRestOnDemand() throws Exception {
+        String visitorId = TestRelay.newVisitorId();
+        List<String> earlierNewestFirst = new ArrayList<>();
+        String now;
+        // bob is online meanwhile, so that the visitor's messages open conversations that wait for an agent
+        try (WsClient bob = relay.agent("bob"); WsClient visitor = relay.visitor(visitorId, "Li Lei 李雷")) {
+            bob.next("welcome");
+            for (int i = 0; i < EARLIER; i++) {
+                String conv = visitor.say("question " + i).path("conv").asText();
+                visitor.send(new Frame.Close(conv));
+                visitor.next(f -> "conv".equals(f.path("type").asText()) && conv.equals(f.path("conv").path("id").asText())
+                        && "closed".equals(f.path("conv").path("status").asText()), "the close of " + conv);
+                earlierNewestFirst.add(0, conv);
+            }
+            now = visitor.say("hello again").path("conv").asText();
+        }
+        app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
+        waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);
+        waitUntil(() -> app.mainViewModel().list().shown().stream().anyMatch(c -> c.id().equals(now)));
+        WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(now)).get();
+
+        // the relay's newest 100: the live conversation (on screen, so not listed) and the newest 99 earlier ones
+        waitUntil(() -> listed().size() == 99 && moreLink() != null);
+        assertThat(WaitForAsyncUtils.asyncFx(this::listed).get()).containsExactlyElementsOf(earlierNewestFirst.subList(0, 99));
+        assertThat(WaitForAsyncUtils.asyncFx(() -> moreLink().getText()).get()).isEqualTo("Show older conversations");
+
+        // the link's own action (a robot click at the bottom of the long scrolled panel did not land reliably here)
+        WaitForAsyncUtils.asyncFx(() -> moreLink().fire()).get();
+        waitUntil(() -> listed().size() == EARLIER && moreLink() == null);
+        assertThat(WaitForAsyncUtils.asyncFx(this::listed).get()).as("every one once, newest first")
+                .containsExactlyElementsOf(earlierNewestFirst);
+    }
+
+    /** The ids of the conversations the panel links to, top down. FX thread. */
+    private List<String> listed() {
+        return root().lookupAll(".panel-conversation").stream().map(n -> (String) n.getUserData()).toList();
+    }
+
+    /** The panel's "Show older conversations" link; null when not shown. FX thread. */
+    private Hyperlink moreLink() {
+        Node n = root().lookup("#panelEarlierMore");
+        return n instanceof Hyperlink h ? h : null;
+    }
+
+    private Parent root() {
+        return app.stage().getScene().getRoot();
+    }
+
+    private static void waitUntil(Callable<Boolean> condition) throws Exception {
+        WaitForAsyncUtils.waitFor(TIMEOUT_S, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
+    }
+}
