@@ -85,7 +85,7 @@ public final class RelayServer implements AutoCloseable {
         AuthService auth = new AuthService(accounts, hasher,
                 new TokenService(tokenKey, config.tokenTtl(), Clock.systemUTC()));
         DeskStore deskStore = new DeskStore(db);
-        HistoryStore history = new HistoryStore(db);
+        HistoryStore history = new HistoryStore(db, store::indexForSearch);
         VisitorTracker tracker = new VisitorTracker();
         FileStore fileStore = new FileStore(db);
         FileService files = new FileService(config.files(), config.dataDir(), tokenKey, fileStore, Clock.systemUTC());

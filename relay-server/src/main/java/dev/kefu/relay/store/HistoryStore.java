@@ -5,13 +5,26 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Read-only questions over the whole history: full-text search and the rows statistics are built from. */
 public final class HistoryStore {
-    private final SqliteDatabase db;
+    private static final Logger log = LoggerFactory.getLogger(HistoryStore.class);
+    private static final long INDEX_WAIT_MS = 2_000;
 
-    public HistoryStore(SqliteDatabase db) {
+    private final SqliteDatabase db;
+    private final Supplier<CompletableFuture<?>> indexForSearch;
+
+    /** {@code indexForSearch} brings the full-text index up to date (the store indexes a little behind its commits). */
+    public HistoryStore(SqliteDatabase db, Supplier<CompletableFuture<?>> indexForSearch) {
         this.db = db;
+        this.indexForSearch = indexForSearch;
     }
 
     /** One search hit: the message and who took part in its conversation. */
@@ -24,12 +37,22 @@ public final class HistoryStore {
      */
     public List<Hit> search(String text, String site, String visitorId, String agentId, Long fromMs, Long toMs, int limit) {
         boolean indexed = text.codePointCount(0, text.length()) >= 3;
+        if (indexed) {
+            try {
+                indexForSearch.get().get(INDEX_WAIT_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // A busy store: search what is indexed (all but the last fraction of a second).
+                log.debug("search without the newest messages: {}", e.toString());
+            }
+        }
         StringBuilder sql = new StringBuilder("SELECT m.conv, m.seq, m.cid, m.from_role, m.from_id, m.from_name, m.kind, "
                 + "m.body, m.file, m.ts, m.recalled_at, c.site, c.visitor_id, c.agent_id FROM ");
         List<Object> args = new ArrayList<>();
         if (indexed) {
             sql.append("messages_fts f JOIN messages m ON m.conv = f.conv AND m.seq = f.seq "
-                    + "JOIN conversations c ON c.id = m.conv WHERE messages_fts MATCH ?");
+                    + "JOIN conversations c ON c.id = m.conv WHERE messages_fts MATCH ? AND m.recalled_at IS NULL");
             args.add("\"" + text.replace("\"", "\"\"") + "\"");
         } else {
             sql.append("messages m JOIN conversations c ON c.id = m.conv WHERE m.recalled_at IS NULL "

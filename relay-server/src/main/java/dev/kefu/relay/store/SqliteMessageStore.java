@@ -42,11 +42,18 @@ public final class SqliteMessageStore implements MessageStore {
     // runs on the writer thread, here, so the copies cannot go stale; a rollback empties them.
     // Writer thread only.
     private final Map<String, Conversation> convsOnWriter = lru(WRITER_CACHE_SIZE);
+    private final SearchIndexer indexer;
     private final Map<String, String> liveConvOfVisitor = lru(WRITER_CACHE_SIZE);
 
     public SqliteMessageStore(SqliteDatabase db, int maxBatch, int maxQueued, MeterRegistry meters) {
+        this(db, maxBatch, maxQueued, meters, SearchIndexer.PERIOD_MS);
+    }
+
+    /** {@code indexEveryMs} 0: the search index is brought up to date only before a search (tests). */
+    SqliteMessageStore(SqliteDatabase db, int maxBatch, int maxQueued, MeterRegistry meters, long indexEveryMs) {
         this.db = db;
         this.writer = db.startWriter(maxBatch, maxQueued, meters);
+        this.indexer = new SearchIndexer(writer, indexEveryMs);
         writer.onRollback(() -> {
             convsOnWriter.clear();
             liveConvOfVisitor.clear();
@@ -261,12 +268,7 @@ public final class SqliteMessageStore implements MessageStore {
             ps.executeUpdate();
         }
         if (body != null) {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages_fts (body, conv, seq) VALUES (?,?,?)")) {
-                ps.setString(1, body);
-                ps.setString(2, conv.id());
-                ps.setLong(3, seq);
-                ps.executeUpdate();
-            }
+            indexer.list(c, conv.id(), seq);
         }
         return new StoredMessage(conv.id(), seq, cid, sender.role(), sender.id(), sender.name(), kind, body, fileJson, now);
     }
@@ -391,11 +393,6 @@ public final class SqliteMessageStore implements MessageStore {
                 ps.setLong(1, now);
                 ps.setString(2, convId);
                 ps.setLong(3, seq);
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM messages_fts WHERE conv = ? AND seq = ?")) {
-                ps.setString(1, convId);
-                ps.setLong(2, seq);
                 ps.executeUpdate();
             }
             return new RecallResult(null, null, new StoredMessage(m.conv(), m.seq(), m.cid(), m.fromRole(), m.fromId(),
@@ -641,6 +638,14 @@ public final class SqliteMessageStore implements MessageStore {
         writer.onBatch(listener);
     }
 
+    /**
+     * Brings the full-text index up to every message stored so far; completes when that is
+     * committed (at once if it already is). Searches call it first, so they find what was acked.
+     */
+    public CompletableFuture<Integer> indexForSearch() {
+        return indexer.indexNow();
+    }
+
     @Override
     public void afterDispatch(Runnable listener) {
         writer.afterDispatch(listener);
@@ -669,6 +674,7 @@ public final class SqliteMessageStore implements MessageStore {
 
     @Override
     public void close() {
+        indexer.close();
         db.close();
     }
 
