@@ -29,11 +29,19 @@ final class PeerSetup {
         }
         List<String> cmd = Files.exists(dir.resolve("package-lock.json"))
                 ? List.of("npm", "ci", "--no-audit", "--no-fund") : List.of("npm", "install", "--no-audit", "--no-fund");
-        out.println("peer: " + String.join(" ", cmd) + " in " + dir);
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).inheritIO().start();
+        // npm's output goes to a file, never to this process's own stdout: under a test runner
+        // (surefire) that stream is the runner's channel, and npm's warnings corrupted it.
+        Path log = Files.createTempFile("kefu-peer-npm-", ".log");
+        out.println("peer: " + String.join(" ", cmd) + " in " + dir + " (output: " + log + ")");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) {
             p.destroyForcibly();
-            throw new IllegalStateException(String.join(" ", cmd) + " failed in " + dir);
+            List<String> lines = Files.readAllLines(log);
+            lines.subList(Math.max(0, lines.size() - 30), lines.size()).forEach(out::println);
+            throw new IllegalStateException(String.join(" ", cmd) + " failed in " + dir + "; its output: " + log);
         }
+        Files.deleteIfExists(log);
     }
 }
