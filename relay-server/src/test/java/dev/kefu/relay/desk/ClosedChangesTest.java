@@ -4,16 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.protocol.FrameCodec;
 import dev.kefu.relay.testing.RelayFixture;
+import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,21 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code GET /api/conversations?changedSince=}: what an agent's app that was away missed about
  * conversations that are no longer live (closes, and ratings given after the close), against a real relay.
  */
-class ClosedChangesTest {
-    @TempDir
-    Path data;
-    RelayFixture relay;
+class ClosedChangesTest extends RelayTest {
     String bobToken;
 
     @BeforeEach
-    void start() throws Exception {
-        relay = RelayFixture.start(data);
+    void logIn() throws Exception {
         bobToken = relay.token("bob");
-    }
-
-    @AfterEach
-    void stop() {
-        relay.close();
     }
 
     /** A conversation of a new visitor, answered by alice and closed; the visitor is left connected. */

@@ -4,16 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.protocol.FrameCodec;
 import dev.kefu.relay.testing.RelayFixture;
+import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,21 +22,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * paged back with {@code before} (the id of the last conversation of the previous page) and
  * {@code limit}, and {@code more} saying whether a next page exists. Against a real relay.
  */
-class VisitorHistoryTest {
-    @TempDir
-    Path data;
-    RelayFixture relay;
+class VisitorHistoryTest extends RelayTest {
     String bobToken;
 
     @BeforeEach
-    void start() throws Exception {
-        relay = RelayFixture.start(data);
+    void logIn() throws Exception {
         bobToken = relay.token("bob");
-    }
-
-    @AfterEach
-    void stop() {
-        relay.close();
     }
 
     /** {@code n} conversations of {@code visitorId}, each opened by a message and closed by the visitor; oldest first. */
