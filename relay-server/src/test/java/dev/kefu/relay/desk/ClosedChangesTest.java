@@ -46,15 +46,11 @@ class ClosedChangesTest extends RelayTest {
     }
 
     private JsonNode changes(String token, long since, String extra) throws Exception {
-        HttpResponse<String> r = relay.api("GET", "/api/conversations?changedSince=" + since + extra, token, null);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return FrameCodec.parse(r.body());
+        return relay.apiOk("/api/conversations?changedSince=" + since + extra, token);
     }
 
     private static List<String> ids(JsonNode answer) {
-        List<String> out = new ArrayList<>();
-        answer.get("conversations").forEach(c -> out.add(c.get("id").asText()));
-        return out;
+        return RelayFixture.conversationIds(answer);
     }
 
     @Test

@@ -51,15 +51,11 @@ class VisitorHistoryTest extends RelayTest {
     }
 
     private JsonNode page(String visitorId, String query) throws Exception {
-        HttpResponse<String> r = list(visitorId, query);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return FrameCodec.parse(r.body());
+        return relay.apiOk("/api/visitors/" + RelayFixture.SITE + "/" + visitorId + "/conversations" + query, bobToken);
     }
 
     private static List<String> ids(JsonNode answer) {
-        List<String> out = new ArrayList<>();
-        answer.get("conversations").forEach(c -> out.add(c.get("id").asText()));
-        return out;
+        return RelayFixture.conversationIds(answer);
     }
 
     @Test

@@ -87,6 +87,22 @@ public final class RelayFixture implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A GET with an agent's token that must answer 200: its JSON. */
+    public JsonNode apiOk(String path, String token) throws Exception {
+        HttpResponse<String> r = api("GET", path, token, null);
+        if (r.statusCode() != 200) {
+            throw new AssertionError("GET " + path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return FrameCodec.parse(r.body());
+    }
+
+    /** The ids of a {@code {"conversations":[...]}} answer, in its order. */
+    public static List<String> conversationIds(JsonNode answer) {
+        List<String> out = new java.util.ArrayList<>();
+        answer.get("conversations").forEach(c -> out.add(c.get("id").asText()));
+        return out;
+    }
+
     public String token(String username) throws Exception {
         return login(username, PASSWORD).get("token").asText();
     }
