@@ -3,6 +3,7 @@ package dev.kefu.agent;
 import dev.kefu.agent.testing.Screenshots;
 import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.TestRelay;
+import dev.kefu.agent.testing.UiTest;
 import javafx.scene.Node;
 import javafx.scene.Parent;
 import javafx.scene.control.Hyperlink;
@@ -10,14 +11,10 @@ import javafx.scene.control.Label;
 import javafx.scene.control.Labeled;
 import javafx.scene.control.TextInputControl;
 import javafx.scene.layout.VBox;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -32,32 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * says it lists the cache's only, and the conversation still reads from the cache. Screenshot
  * {@code visitor-panel-earlier.png}.
  */
-class EarlierConversationsUiTest {
+class EarlierConversationsUiTest extends UiTest {
     private static final long TIMEOUT_S = 15;
 
-    @TempDir
-    Path relayDir;
-    @TempDir
-    Path dataDir;
-
     private final FxRobot robot = new FxRobot();
-    private TestRelay relay;
-    private boolean relayStopped;
-    private KefuAgentApp app;
-
-    @BeforeEach
-    void startRelay() throws Exception {
-        AgentWindow.prepareDisplay();
-        relay = TestRelay.start(relayDir);
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        AgentWindow.close(app);
-        if (relay != null && !relayStopped) {
-            relay.close();
-        }
-    }
 
     @Test
     void earlierConversationOfAnotherAgent_isListedInThePanel_opensReadOnly_andReadsOfflineFromTheCache() throws Exception {
@@ -82,7 +57,6 @@ class EarlierConversationsUiTest {
 
         waitUntil(() -> earlierLink(past.earlier()).isEmpty()); // the panel lists the visitor's other conversation
         relay.close();
-        relayStopped = true;
         waitUntil(() -> !app.session().status().isOnline());
         WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(past.now())).get();
         waitUntil(() -> earlierLink(past.earlier()).isPresent()

@@ -3,6 +3,7 @@ package dev.kefu.agent;
 import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.TestRelay;
+import dev.kefu.agent.testing.UiTest;
 import dev.kefu.relay.testing.WsClient;
 import javafx.scene.Node;
 import javafx.scene.Parent;
@@ -13,11 +14,9 @@ import javafx.scene.layout.VBox;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -30,37 +29,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and only the new window does. Logging out lets go of the window too. A real window against a real
  * relay (X display required).
  */
-class LanguageSwitchUiTest {
+class LanguageSwitchUiTest extends UiTest {
     private static final long TIMEOUT_S = 15;
 
-    @TempDir
-    Path relayDir;
-    @TempDir
-    Path dataDir;
 
     private final FxRobot robot = new FxRobot();
-    private TestRelay relay;
-    private KefuAgentApp app;
     private WsClient visitor;
     private WsClient other;
 
     @BeforeEach
-    void startRelayAndApp() throws Exception {
-        AgentWindow.prepareDisplay();
-        relay = TestRelay.start(relayDir);
+    void launchApp() throws Exception {
         app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
     }
 
     @AfterEach
-    void stopAll() throws Exception {
+    void closeVisitors() throws Exception {
         for (WsClient v : new WsClient[]{visitor, other}) {
             if (v != null) {
                 v.close();
             }
-        }
-        AgentWindow.close(app);
-        if (relay != null) {
-            relay.close();
         }
     }
 

@@ -2,18 +2,15 @@ package dev.kefu.agent;
 
 import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.TestRelay;
+import dev.kefu.agent.testing.UiTest;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.WsClient;
 import javafx.scene.Node;
 import javafx.scene.Parent;
 import javafx.scene.control.Hyperlink;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.testfx.util.WaitForAsyncUtils;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -26,31 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * more earlier conversations than the relay lists at once (100): the panel lists the newest page and
  * offers "Show older conversations" at its end, which lists the rest, each once, newest first; then the link is gone.
  */
-class VisitorHistoryPagingUiTest {
+class VisitorHistoryPagingUiTest extends UiTest {
     private static final long TIMEOUT_S = 20;
     private static final int EARLIER = 104;
-
-    @TempDir
-    Path relayDir;
-    @TempDir
-    Path dataDir;
-
-    private TestRelay relay;
-    private KefuAgentApp app;
-
-    @BeforeEach
-    void startRelay() throws Exception {
-        AgentWindow.prepareDisplay();
-        relay = TestRelay.start(relayDir);
-    }
-
-    @AfterEach
-    void stopAll() throws Exception {
-        AgentWindow.close(app);
-        if (relay != null) {
-            relay.close();
-        }
-    }
 
     @Test
     void visitorWithMoreThan100EarlierConversations_panelListsTheNewest_andTheRestOnDemand() throws Exception {

@@ -27,6 +27,7 @@ import java.util.function.UnaryOperator;
  * started again on the same data folder and port. Mirrors relay-server's {@code RelayFixture}.
  */
 public final class TestRelay implements AutoCloseable {
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     public static final String SITE = "shop";
     public static final String PASSWORD = "correct horse battery";
 
@@ -119,8 +120,11 @@ public final class TestRelay implements AutoCloseable {
         return "v-" + Ids.random(20);
     }
 
+    /** Stops the relay; a second call does nothing. */
     @Override
     public void close() {
-        relay.close();
+        if (closed.compareAndSet(false, true)) {
+            relay.close();
+        }
     }
 }
