@@ -562,9 +562,9 @@ public final class ClientSession {
                 return;
             }
             StoredMessage m = r.message();
-            // Straight to the socket, not behind frames this session has yet to handle: the ack's
-            // latency is the commit's. It still precedes this connection's copy of the msg, which
-            // published() queues after this line.
+            // Not behind frames this session has yet to handle: the ack's latency is its batch's
+            // commit and dispatch. It still precedes this connection's copy of the msg, which
+            // published() hands over after this line.
             if (state == State.READY) {
                 String ack = FrameCodec.encode(new Frame.Ack(cid, m.conv(), m.seq(), m.ts()));
                 if (hub.flushLater(transport)) {
