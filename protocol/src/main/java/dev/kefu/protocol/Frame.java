@@ -58,14 +58,23 @@ public sealed interface Frame {
      * may see and the heartbeat period in seconds. Kefu relays add {@code recallWindowMs}, how long
      * after sending a message its sender may recall it (null from older relays: assume two minutes),
      * and {@code cidEcho}, true when the relay echoes the {@code cid} of {@link Contact}, {@link Rate}
-     * and {@link Recall} in its answers (null from older relays: their refusals name no cid).
+     * and {@link Recall} in its answers (null from older relays: their refusals name no cid), and
+     * {@code epoch}, the id of the store's history: it changes only when the store is restored from
+     * a backup, after which seqs a client holds may be handed out again, so a client that sees a
+     * different epoch than the one its cache was filled under drops that cache (null from older
+     * relays).
      * <pre>{@code welcome.conversations().forEach(c -> cache.lastSeq(c.id(), c.lastSeq()));}</pre>
      */
     @JsonTypeName("welcome")
     record Welcome(String session, Party you, List<ConvInfo> conversations, int heartbeatSec,
-                   long serverTime, Long recallWindowMs, Boolean cidEcho) implements Frame {
+                   long serverTime, Long recallWindowMs, Boolean cidEcho, String epoch) implements Frame {
         public Welcome(String session, Party you, List<ConvInfo> conversations, int heartbeatSec, long serverTime) {
-            this(session, you, conversations, heartbeatSec, serverTime, null, null);
+            this(session, you, conversations, heartbeatSec, serverTime, null, null, null);
+        }
+
+        public Welcome(String session, Party you, List<ConvInfo> conversations, int heartbeatSec,
+                       long serverTime, Long recallWindowMs, Boolean cidEcho) {
+            this(session, you, conversations, heartbeatSec, serverTime, recallWindowMs, cidEcho, null);
         }
     }
 
