@@ -46,12 +46,19 @@ public sealed interface Frame {
     /**
      * First frame of every connection. A visitor names its {@code site} and itself; an agent
      * gives the {@code token} from {@code /api/login}. {@code resume} maps each conversation the
-     * client holds to the seq below which it holds every message.
+     * client holds to the seq below which it holds every message; Kefu clients add {@code epoch},
+     * the {@link Welcome#epoch()} those seqs were received under: a relay whose epoch differs ignores
+     * the {@code resume} and replays as to a new client.
      * <pre>{@code new Frame.Hello(Role.AGENT, null, token, null, Map.of("c1", 17L), null)}</pre>
      */
     @JsonTypeName("hello")
     record Hello(String role, String site, String token, VisitorInfo visitor,
-                 Map<String, Long> resume, ClientInfo client) implements Frame {}
+                 Map<String, Long> resume, ClientInfo client, String epoch) implements Frame {
+        public Hello(String role, String site, String token, VisitorInfo visitor,
+                     Map<String, Long> resume, ClientInfo client) {
+            this(role, site, token, visitor, resume, client, null);
+        }
+    }
 
     /**
      * The relay's answer to {@code hello}: the session id, who the client is, the conversations it

@@ -318,9 +318,11 @@ public final class ClientSession {
             conversations = hub.store.visitorConversations(site.key(), visitorId);
         }
         transport.send(FrameCodec.encode(new Frame.Welcome(id, party, conversations.stream().map(hub::convInfo).toList(),
-                hub.config.heartbeatSec(), System.currentTimeMillis(), hub.config.recallWindowSec() * 1000L, true)));
+                hub.config.heartbeatSec(), System.currentTimeMillis(), hub.config.recallWindowSec() * 1000L, true, hub.epoch)));
 
-        replayAfterWelcome(hello.resume() == null ? Map.of() : hello.resume(), conversations);
+        // Seqs taken under another epoch (before a restore from backup) may name other messages now.
+        boolean sameHistory = hello.epoch() == null || hello.epoch().equals(hub.epoch);
+        replayAfterWelcome(hello.resume() == null || !sameHistory ? Map.of() : hello.resume(), conversations);
         if (agent != null) {
             transport.send(FrameCodec.encode(new Frame.VisitorList(hub.tracker.online(agent::maySee))));
             transport.send(FrameCodec.encode(hub.quickReplies(agent)));

@@ -14,6 +14,7 @@ import dev.kefu.relay.queue.Assigner;
 import dev.kefu.relay.queue.Desk;
 import dev.kefu.relay.queue.ServiceState;
 import dev.kefu.relay.store.AccountStore;
+import dev.kefu.relay.store.Ids;
 import dev.kefu.relay.store.AgentRecord;
 import dev.kefu.relay.store.AppendResult;
 import dev.kefu.relay.store.Conversation;
@@ -88,6 +89,8 @@ public final class ConversationHub implements Desk, AutoCloseable {
 
     final FileService files;
     final FileStore fileStore;
+    /** The id of this store's history, sent in every welcome; a restore from backup gives a new one. */
+    final String epoch;
 
     public ConversationHub(RelayConfig config, MessageStore store, AuthService auth, AccountStore accounts,
                            DeskStore desk, VisitorTracker tracker, MeterRegistry meters, FileService files,
@@ -98,6 +101,7 @@ public final class ConversationHub implements Desk, AutoCloseable {
         this.store = store;
         this.auth = auth;
         this.accounts = accounts;
+        this.epoch = accounts.settingIfAbsent(AccountStore.EPOCH, Ids.random(22));
         this.desk = desk;
         this.tracker = tracker;
         AtomicInteger n = new AtomicInteger();

@@ -234,6 +234,12 @@ public final class AccountStore {
 
     // ---- settings ----
 
+    /**
+     * The settings key of the store's epoch: made once with the store, replaced only when the store
+     * is restored from a backup, sent to clients in {@code welcome.epoch}.
+     */
+    public static final String EPOCH = "epoch";
+
     public Optional<String> setting(String key) {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT v FROM settings WHERE k = ?")) {
