@@ -3,22 +3,12 @@ package dev.kefu.loadtest.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.FrameCodec;
 import dev.kefu.protocol.FrameException;
-import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.Result;
-import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpMethod;
 
-import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Queue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A Socket.IO link over Engine.IO v4 HTTP long-polling, the Socket.IO peer's own fallback
@@ -42,38 +32,27 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * disconnect ({@code 41}, {@code 44}) ends the link: the client opens a new one with {@code resume}
  * and resends its outbox.
  */
-public final class EngineIoPollLink implements Link {
+public final class EngineIoPollLink extends HttpPollLink {
     /** The path and query every request of the transport starts with. */
     static final String PATH = "/socket.io/?EIO=4&transport=polling";
     private static final char SEPARATOR = '\u001e';
     private static final int MAX_PACKETS_PER_POST = 200;
     /** The peer takes POST bodies up to 1e6 bytes (maxHttpBufferSize); a chat frame's character is at most 3 bytes. */
     private static final int MAX_POST_CHARS = 300_000;
-    private static final int MAX_ANSWER_BYTES = 32 * 1024 * 1024;
     /** Added to pingInterval + pingTimeout before a silent GET counts as dead. */
     private static final long POLL_MARGIN_MS = 5_000;
 
-    private final HttpClient http;
-    private final URI base;
-    private final LinkListener listener;
-    private final long requestTimeoutMs;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicBoolean reported = new AtomicBoolean();
     /** Engine.IO control packets ({@code 40}, {@code 3}): never held. */
     private final Queue<String> control = new ArrayDeque<>();
     /** Socket.IO events (the frames), held until the namespace join is confirmed. */
     private final Queue<String> events = new ArrayDeque<>();
-    private final List<Request> inFlight = new ArrayList<>();
     private boolean posting;
     private boolean held = true;
     private volatile String sid;
     private volatile long pollTimeoutMs;
 
     private EngineIoPollLink(HttpClient http, URI base, LinkListener listener, long requestTimeoutMs) {
-        this.http = http;
-        this.base = base;
-        this.listener = listener;
-        this.requestTimeoutMs = requestTimeoutMs;
+        super(http, base, listener, requestTimeoutMs);
     }
 
     /** Opens an Engine.IO session at {@code base} (http://host:port); {@code hello} is the first frame once joined. */
@@ -247,61 +226,9 @@ public final class EngineIoPollLink implements Link {
         return n;
     }
 
-    private interface Answer {
-        void accept(int status, String body);
-    }
-
     private void request(HttpMethod method, String pathAndQuery, String body, long timeoutMs, Answer answer) {
-        if (closed.get()) {
-            return;
-        }
-        // The request's own idle timeout: the client's is shorter than a poll (see Swarm).
-        Request r = http.newRequest(base.resolve(pathAndQuery)).method(method).timeout(timeoutMs, TimeUnit.MILLISECONDS)
-                .idleTimeout(timeoutMs, TimeUnit.MILLISECONDS);
-        if (body != null) {
-            r.body(new StringRequestContent("text/plain;charset=UTF-8", body, StandardCharsets.UTF_8));
-        }
-        synchronized (this) {
-            inFlight.add(r);
-        }
         String what = "sio-lp " + (body != null ? "send" : sid == null ? "open" : "poll");
-        r.send(new BufferingResponseListener(MAX_ANSWER_BYTES) {
-            @Override
-            public void onComplete(Result result) {
-                synchronized (EngineIoPollLink.this) {
-                    inFlight.remove(r);
-                }
-                if (closed.get()) {
-                    return;
-                }
-                if (result.isFailed()) {
-                    closed(what + " failed: " + Links.describe(result.getFailure()));
-                    return;
-                }
-                answer.accept(result.getResponse().getStatus(), getContentAsString(StandardCharsets.UTF_8));
-            }
-        });
-    }
-
-    @Override
-    public void abort() {
-        closed.set(true);
-        List<Request> out;
-        synchronized (this) {
-            out = new ArrayList<>(inFlight);
-            inFlight.clear();
-        }
-        for (Request r : out) {
-            r.abort(new IOException("aborted by the client"));
-        }
-    }
-
-    private void closed(String why) {
-        boolean first = !reported.getAndSet(true);
-        abort();
-        if (first) {
-            listener.onClosed(this, why);
-        }
+        request(method, pathAndQuery, body, "text/plain;charset=UTF-8", timeoutMs, what, answer);
     }
 
     @Override

@@ -3,20 +3,12 @@ package dev.kefu.loadtest.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.FrameCodec;
 import dev.kefu.protocol.FrameException;
-import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.Result;
-import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpMethod;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 
 /**
  * A long-poll link (PROTOCOL.md, Transports): {@code POST /lp/open} with the hello, then one
@@ -25,28 +17,17 @@ import java.util.function.Consumer;
  * within {@link #POLL_TIMEOUT_MS}, ends the link; so does any 4xx (such as {@code unknown_session}
  * after a relay restart): the client opens again with {@code resume}.
  */
-public final class LongPollLink implements Link {
+public final class LongPollLink extends HttpPollLink {
     /** The relay answers a poll within 25 s; a poll unanswered for 35 s means the link is dead. */
     static final long POLL_TIMEOUT_MS = 35_000;
     private static final int MAX_FRAMES_PER_SEND = 200;
-    private static final int MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
-    private final HttpClient http;
-    private final URI base;
-    private final LinkListener listener;
-    private final long requestTimeoutMs;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicBoolean reported = new AtomicBoolean();
     private final List<String> pending = new ArrayList<>();
-    private final List<Request> inFlight = new ArrayList<>();
     private boolean sending;
     private volatile String session;
 
     private LongPollLink(HttpClient http, URI base, LinkListener listener, long requestTimeoutMs) {
-        this.http = http;
-        this.base = base;
-        this.listener = listener;
-        this.requestTimeoutMs = requestTimeoutMs;
+        super(http, base, listener, requestTimeoutMs);
     }
 
     /** Opens a session at {@code base} (http://host:port) with {@code hello}. */
@@ -127,64 +108,23 @@ public final class LongPollLink implements Link {
         }
     }
 
-    private interface Answer {
+    private interface JsonAnswer {
         void accept(int status, JsonNode body);
     }
 
-    private void request(HttpMethod method, String path, String body, long timeoutMs, Answer answer) {
-        if (closed.get()) {
-            return;
-        }
-        Request r = http.newRequest(base.resolve(path)).method(method).timeout(timeoutMs, TimeUnit.MILLISECONDS);
-        if (body != null) {
-            r.body(new StringRequestContent("text/plain", body, StandardCharsets.UTF_8));
-        }
-        synchronized (this) {
-            inFlight.add(r);
-        }
-        r.send(new BufferingResponseListener(MAX_ANSWER_BYTES) {
-            @Override
-            public void onComplete(Result result) {
-                synchronized (LongPollLink.this) {
-                    inFlight.remove(r);
-                }
-                if (closed.get()) {
-                    return;
-                }
-                if (result.isFailed()) {
-                    closed("lp " + path.replaceAll("\\?.*", "") + " failed: " + Links.describe(result.getFailure()));
-                    return;
-                }
-                JsonNode parsed;
-                try {
-                    parsed = FrameCodec.parse(getContentAsString(StandardCharsets.UTF_8));
-                } catch (FrameException e) {
-                    closed("lp " + path.replaceAll("\\?.*", "") + " answered no JSON (" + result.getResponse().getStatus() + ")");
-                    return;
-                }
-                answer.accept(result.getResponse().getStatus(), parsed);
+    /** Every answer of the relay's long-poll endpoints is JSON; one that is not ends the link. */
+    private void request(HttpMethod method, String path, String body, long timeoutMs, JsonAnswer answer) {
+        String what = "lp " + path.replaceAll("\\?.*", "");
+        request(method, path, body, "text/plain", timeoutMs, what, (status, text) -> {
+            JsonNode parsed;
+            try {
+                parsed = FrameCodec.parse(text);
+            } catch (FrameException e) {
+                closed(what + " answered no JSON (" + status + ")");
+                return;
             }
+            answer.accept(status, parsed);
         });
-    }
-
-    @Override
-    public void abort() {
-        closed.set(true);
-        List<Request> out;
-        synchronized (this) {
-            out = new ArrayList<>(inFlight);
-            inFlight.clear();
-        }
-        Consumer<Request> stop = r -> r.abort(new java.io.IOException("aborted by the client"));
-        out.forEach(stop);
-    }
-
-    private void closed(String why) {
-        boolean first = !reported.getAndSet(true);
-        abort();
-        if (first) {
-            listener.onClosed(this, why);
-        }
     }
 
     @Override
