@@ -1280,3 +1280,165 @@ test('nextClosedConversation_getsAFreshRatingForm', () => {
   assert.equal(tab.hook('rate').getAttribute('data-state'), 'form');
   assert.equal(tab.hooks('star').filter((s) => /kf-on/.test(s.className)).length, 0);
 });
+
+// ---------------------------------------------------------------- after a restore from backup (epoch)
+// docs/protocol.md, "After a restore from backup (epoch)": the relay's store went back in time and
+// hands out again seqs the widget holds.
+
+function reconnect(tab) {
+  tab.ws().drop();
+  tab.clock.tick(600);
+  tab.ws().open();
+  return tab.ws().sent[0];
+}
+
+function visitorMsg(conv, seq, cid, body) {
+  return { type: 'msg', conv, seq, cid, from: { role: 'visitor', id: 'v' }, kind: 'text', body, ts: 1 };
+}
+
+test('welcomeEpoch_isKept_andSentInTheNextHelloWithResume_overWebSocketAndLongPoll', () => {
+  const storage = new SharedStorage();
+  const tab = boot({ storage });
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'open' }], { epoch: 'E1' });
+  tab.ws().receive(agentMsg('k1', 1, 'hi'));
+
+  const hello = reconnect(tab);
+  assert.equal(hello.epoch, 'E1');
+  assert.deepEqual(hello.resume, { k1: 1 });
+
+  const lp = boot({ storage, webSocket: false }); // a reload without WebSocket
+  assert.equal(lp.xhrs[0].sentBody.epoch, 'E1');
+  assert.deepEqual(lp.xhrs[0].sentBody.resume, { k1: 1 });
+});
+
+test('firstHello_withNoEpochKept_carriesNone', () => {
+  const tab = boot();
+  tab.ws().open();
+  assert.equal('epoch' in tab.ws().sent[0], false);
+});
+
+test('welcomeWithAnotherEpoch_forgetsHeldSeqsAndWhatShowedThem_thenShowsTheReplay', () => {
+  const storage = new SharedStorage();
+  const tab = boot({ storage, before: "window.got=[];Kefu('on','message',function(m){got.push(m.seq+' '+m.body)});" });
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }], { epoch: 'E1' });
+  tab.send('before the backup');
+  const first = ackLastSend(tab, 'k1', 1);
+  tab.ws().receive(agentMsg('k1', 2, 'in the backup'));
+  tab.ws().receive(agentMsg('k1', 3, 'lost with the restore'));
+  tab.ws().receive({ type: 'read', conv: 'k1', seq: 1, from: { role: 'agent', id: 'ag1' } });
+  tab.hook('launcher').dispatch('click'); // seen: read marks up to 3
+  assert.deepEqual(tab.messages().map((m) => m.state), ['read', 'sent', 'sent']);
+
+  assert.deepEqual(reconnect(tab).resume, { k1: 3 });
+  welcome(tab, [{ id: 'k1', lastSeq: 2, status: 'open' }], { epoch: 'E2' });
+  assert.deepEqual(tab.messages(), [], 'nothing shown for the seqs of the old history');
+  assert.deepEqual(JSON.parse(storage.data.get('kefu:demo:reads')), {});
+  tab.win.got.length = 0;
+  tab.ws().receive(visitorMsg('k1', 1, first.cid, 'before the backup'));
+  tab.ws().receive(agentMsg('k1', 2, 'in the backup'));
+  tab.ws().receive(agentMsg('k1', 3, 'after the restore')); // seq 3 again, another message
+
+  assert.deepEqual(tab.messages().map((m) => [m.from, m.state, m.seq, m.text]), [
+    ['visitor', 'sent', '1', 'before the backup'],
+    ['agent', 'sent', '2', 'in the backup'],
+    ['agent', 'sent', '3', 'after the restore']]);
+  assert.deepEqual([...tab.win.got], ['1 before the backup', '2 in the backup', '3 after the restore']);
+  assert.deepEqual(JSON.parse(storage.data.get('kefu:demo:h:k1')).m.map((m) => m.body),
+    ['before the backup', 'in the backup', 'after the restore']);
+  const hello = reconnect(tab);
+  assert.equal(hello.epoch, 'E2');
+  assert.deepEqual(hello.resume, { k1: 3 });
+});
+
+test('welcomeWithAnotherEpoch_pagesTheClosedConversationItLists_thoughItWasInTheResume', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }], { epoch: 'E1' });
+  tab.ws().receive(agentMsg('k1', 1, 'a'));
+  tab.ws().receive({ type: 'conv', conv: { id: 'k1', status: 'closed', lastSeq: 1 } });
+
+  assert.deepEqual(reconnect(tab).resume, { k1: 1 });
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'closed' }], { epoch: 'E2' });
+  // The relay ignored that resume: a closed conversation is not replayed by itself.
+  assert.deepEqual(tab.sent('sync'), [{ type: 'sync', conv: 'k1', after: 0, limit: 500 }]);
+});
+
+test('welcomeWithAnotherEpoch_resendsTheOutboxWithItsCids_withoutConvWhenTheConversationIsGone', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k2', lastSeq: 0, status: 'open' }], { epoch: 'E1' });
+  tab.ws().receive(agentMsg('k2', 1, 'opened after the backup'));
+  tab.ws().drop();
+  tab.send('typed while the relay was down');
+  const cid = tab.messages()[1].cid;
+  tab.clock.tick(600);
+  tab.ws().open();
+
+  welcome(tab, [], { epoch: 'E2' }); // the restored store does not know k2
+  const resent = tab.sent('send');
+  assert.equal(resent.length, 1);
+  assert.equal(resent[0].cid, cid);
+  assert.equal('conv' in resent[0], false);
+  assert.deepEqual(tab.messages().map((m) => [m.state, m.text]), [['pending', 'typed while the relay was down']]);
+  assert.equal(tab.state().conv, null);
+});
+
+test('welcomeWithAnotherEpoch_sendsTheOutboxToTheOpenConversationItLists', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }], { epoch: 'E1' });
+  tab.ws().drop();
+  tab.send('pending');
+  tab.clock.tick(600);
+  tab.ws().open();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }], { epoch: 'E2' });
+  assert.equal(tab.sent('send')[0].conv, 'k1');
+});
+
+test('firstEpoch_afterAnOlderRelay_keepsWhatItHolds', () => {
+  const storage = new SharedStorage();
+  const tab = boot({ storage });
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]); // an older relay: no epoch
+  tab.ws().receive(agentMsg('k1', 1, 'kept'));
+  assert.equal('epoch' in reconnect(tab), false);
+
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'open' }], { epoch: 'E1' });
+  tab.ws().receive(agentMsg('k1', 1, 'kept'));
+  assert.deepEqual(tab.messages().map((m) => m.text), ['kept']);
+  assert.equal(tab.sent('sync').length, 0);
+  const hello = reconnect(tab);
+  assert.equal(hello.epoch, 'E1');
+  assert.deepEqual(hello.resume, { k1: 1 });
+});
+
+test('welcomeWithTheSameEpoch_keepsWhatItHolds', () => {
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }], { epoch: 'E1' });
+  tab.ws().receive(agentMsg('k1', 1, 'kept'));
+  reconnect(tab);
+  welcome(tab, [{ id: 'k1', lastSeq: 1, status: 'open' }], { epoch: 'E1' });
+  tab.ws().receive(agentMsg('k1', 1, 'kept'));
+  assert.deepEqual(tab.messages().map((m) => m.text), ['kept']);
+});
+
+test('anotherTabMeetsTheNewEpochFirst_thisTabDropsTheOldHistoryToo', () => {
+  const storage = new SharedStorage();
+  const a = boot({ storage });
+  const b = boot({ storage });
+  welcome(a, [{ id: 'k1', lastSeq: 0, status: 'open' }], { epoch: 'E1' });
+  welcome(b, [{ id: 'k1', lastSeq: 0, status: 'open' }], { epoch: 'E1' });
+  a.ws().receive(agentMsg('k1', 1, 'old'));
+  b.ws().receive(agentMsg('k1', 1, 'old'));
+  storage.deliver();
+
+  reconnect(a);
+  const helloB = reconnect(b);
+  welcome(a, [{ id: 'k1', lastSeq: 1, status: 'open' }], { epoch: 'E2' });
+  a.ws().receive(agentMsg('k1', 1, 'new'));
+  storage.deliver();
+  assert.deepEqual(b.messages().map((m) => m.text), ['new']);
+
+  // b's hello still named E1, so the relay replays to b too; the same epoch keeps what a stored.
+  assert.equal(helloB.epoch, 'E1');
+  welcome(b, [{ id: 'k1', lastSeq: 1, status: 'open' }], { epoch: 'E2' });
+  b.ws().receive(agentMsg('k1', 1, 'new'));
+  b.ws().receive(agentMsg('k1', 2, 'newer'));
+  assert.deepEqual(b.messages().map((m) => m.text), ['new', 'newer']);
+});

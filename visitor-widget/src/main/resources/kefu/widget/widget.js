@@ -284,6 +284,7 @@
   // kind, name, size, mime, and file {key, name, size, mime} once uploaded (see "files").
   var outbox = [];
   var reads = {};                 // conv id -> {me: seq I have seen, agent: seq an agent has seen}
+  var epoch = null;               // the welcome.epoch the seqs above were got under; null: none yet
   loadModel();
 
   function loadModel() {
@@ -291,6 +292,19 @@
     hist = {};
     outbox = store.get('outbox', []);
     reads = store.get('reads', {});
+    epoch = store.get('epoch', null);
+  }
+
+  // Drops every conversation with its messages and read marks, in storage and on screen.
+  function forgetConvs() {
+    for (var i = 0; i < convs.length; i++) store.remove('h:' + convs[i].id);
+    convs = [];
+    hist = {};
+    reads = {};
+    nodes = {};
+    if (ui) ui.list.textContent = '';
+    store.set('convs', convs);
+    store.set('reads', reads);
   }
 
   function randomString(n) {
@@ -699,7 +713,7 @@
       v.userHash = identity.userHash;
     }
     return {
-      type: 'hello', role: 'visitor', site: cfg.site, visitor: v, resume: resumeMap(),
+      type: 'hello', role: 'visitor', site: cfg.site, visitor: v, resume: resumeMap(), epoch: epoch || undefined,
       client: { name: 'kefu-widget', version: VERSION }
     };
   }
@@ -837,7 +851,18 @@
     if (f.heartbeatSec > 0) heartbeatSec = f.heartbeatSec;
     // Not in protocol v1: a future welcome may say the site turned typing preview off.
     if (f.typingPreview === false) typingPreview = false;
-    reconcileConversations(f.conversations || [], t.resumeSent || {});
+    var resumed = t.resumeSent || {};
+    if (f.epoch && f.epoch !== epoch) {
+      // The relay's store was restored from a backup (docs/protocol.md, "epoch"): our seqs may name
+      // other messages now, and it ignored our resume. The replay that follows brings what it has;
+      // the outbox stays and goes out below (to a conversation the welcome lists, or none).
+      if (epoch) {
+        forgetConvs();
+        resumed = {};
+      }
+      store.set('epoch', epoch = f.epoch);
+    }
+    reconcileConversations(f.conversations || [], resumed);
     sendPageView();
     flushOutbox();
     flushDesk();
@@ -2402,7 +2427,7 @@
   window.addEventListener('storage', function (ev) {
     if (ev.key && ev.key.indexOf(PREFIX) !== 0) return;
     var key = ev.key ? ev.key.slice(PREFIX.length) : null;
-    if (key === null || key === 'vid') {
+    if (key === null || key === 'vid' || key === 'epoch') {
       var before = visitorId;
       visitorId = store.get('vid', visitorId);
       loadModel();
@@ -2502,18 +2527,11 @@
       return false;
     }
     if (id === visitorId) return false;
-    for (var i = 0; i < convs.length; i++) store.remove('h:' + convs[i].id);
+    forgetConvs();
     visitorId = id;
     store.remove('contact');
     store.remove('rate');
-    convs = [];
-    hist = {};
-    reads = {};
-    nodes = {};
-    if (ui) ui.list.textContent = '';
     store.set('vid', id);
-    store.set('convs', convs);
-    store.set('reads', reads);
     renderAll();
     return true;
   }
