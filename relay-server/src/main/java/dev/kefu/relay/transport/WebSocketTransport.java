@@ -39,7 +39,7 @@ public final class WebSocketTransport implements Session.Listener, Transport {
     /** Characters handed to Jetty and not yet written. Guarded by {@code this}, as are the two below. */
     private long queuedChars;
     private boolean closing;
-    /** The last frame handed to Jetty was batched: a {@link #flush} has something to write. */
+    /** A batched frame was handed to Jetty since the last {@link #flush}: that flush has something to write. */
     private boolean batched;
     private Session session;
     private ClientSession client;
@@ -157,7 +157,6 @@ public final class WebSocketTransport implements Session.Listener, Transport {
             tooSlow = queuedChars + json.length() > MAX_QUEUED_CHARS;
             if (!tooSlow) {
                 queuedChars += json.length();
-                batched = batch;
             }
             s = session;
         }
@@ -169,6 +168,16 @@ public final class WebSocketTransport implements Session.Listener, Transport {
         int chars = json.length();
         ((WebSocketSession) s).getCoreSession().sendFrame(new Frame(OpCode.TEXT, json),
                 org.eclipse.jetty.util.Callback.from(() -> written(chars), this::writeFailed), batch);
+        if (batch) {
+            // Marked once Jetty holds the frame, never cleared by a send: two threads may send to one
+            // connection (its session's, and the store's dispatch thread with acks), and a flush that
+            // ran between another thread's marking and its hand-over would leave that frame waiting
+            // in Jetty's batch with nothing marked. Each sender flushes after its batched sends, so
+            // the flush that follows this frame on this thread finds it marked, or a later one wrote it.
+            synchronized (this) {
+                batched = true;
+            }
+        }
     }
 
     private synchronized void written(int chars) {
