@@ -743,7 +743,17 @@ public final class ChatCache implements AutoCloseable {
             sql.update("DELETE FROM conversations WHERE id NOT IN (SELECT conv FROM messages WHERE conv IS NOT NULL) "
                     + "AND id NOT IN (SELECT conv FROM notes)");
             sql.update("UPDATE conversations SET last_seq = 0, held_seq = 0, my_read_seq = 0, peer_read_seq = 0, "
-                    + "unread = 0, last_body = NULL, last_from_role = NULL, rating = 0, rating_comment = NULL");
+                    + "unread = 0, rating = 0, rating_comment = NULL");
+            // the list's preview: the newest own message kept (worded as preview() words it)
+            sql.update("""
+                    UPDATE conversations SET
+                      last_body = (SELECT CASE WHEN m.body IS NOT NULL AND trim(m.body) <> '' THEN m.body
+                                               WHEN m.file_name IS NOT NULL THEN '[' || m.kind || '] ' || m.file_name
+                                               ELSE '[' || m.kind || ']' END
+                                   FROM messages m WHERE m.conv = conversations.id ORDER BY m.id DESC LIMIT 1),
+                      last_from_role = (SELECT m.from_role FROM messages m WHERE m.conv = conversations.id
+                                        ORDER BY m.id DESC LIMIT 1)
+                    """);
             sql.update("UPDATE notes SET after_seq = 0");
             return (int) forgotten;
         });
