@@ -37,6 +37,10 @@ import java.util.function.Supplier;
  * ({@code recalled_at}) and, for agents who are not admins, forgets its text. A visitor's rating is
  * kept with its conversation.
  *
+ * <p>Seqs are only meaningful under the relay's epoch ({@code welcome.epoch}, which changes when the
+ * relay's store is restored from a backup), so the cache keeps the epoch they were received under
+ * ({@link #epoch()}); under a new one it forgets them ({@link #forgetHistory()}).
+ *
  * <p>Thread-safe (every method synchronised on the cache); all methods block on disk, so callers
  * keep them off the UI thread.
  */
@@ -141,6 +145,8 @@ public final class ChatCache implements AutoCloseable {
             ALTER TABLE outbox_v3 RENAME TO outbox
             """);
 
+    /** The meta key of {@link #epoch()}. */
+    private static final String EPOCH_META = "relay.epoch";
     private static final String PENDING = "pending";
     private static final String STORED = "stored";
     private static final String FAILED = "failed";
@@ -704,6 +710,53 @@ public final class ChatCache implements AutoCloseable {
     public synchronized List<KnownAgent> knownAgents() {
         return sql.query("SELECT id, name FROM agents ORDER BY coalesce(name, id)",
                 rs -> new KnownAgent(rs.getString(1), rs.getString(2)));
+    }
+
+    // ---- the relay's epoch ----
+
+    /**
+     * The relay's epoch ({@code welcome.epoch}) under which the seqs held here were received; empty
+     * when none was kept (a new cache, or one filled by an older relay that sends none).
+     */
+    public synchronized Optional<String> epoch() {
+        return meta(EPOCH_META);
+    }
+
+    public synchronized void setEpoch(String epoch) {
+        setMeta(EPOCH_META, epoch);
+    }
+
+    /**
+     * The relay's store was restored from a backup (its epoch changed): the seqs held here may name
+     * other messages now. Forgets, in one transaction, every stored message and note, every read mark,
+     * held and last seq, preview and rating, and every conversation that holds nothing else; keeps what
+     * the relay never acknowledged (pending and failed messages and notes, their outbox rows, so the
+     * text is never lost: the outbox is resent after the welcome as after any reconnect) with the
+     * conversations they belong to, and the visitors, their pages and the agents met. Returns how many
+     * stored messages were forgotten.
+     */
+    public synchronized int forgetHistory() {
+        return sql.transaction(() -> {
+            long forgotten = sql.queryLong("SELECT count(*) FROM messages WHERE seq IS NOT NULL");
+            sql.update("DELETE FROM messages WHERE seq IS NOT NULL");
+            sql.update("DELETE FROM notes WHERE nseq IS NOT NULL");
+            sql.update("DELETE FROM conversations WHERE id NOT IN (SELECT conv FROM messages WHERE conv IS NOT NULL) "
+                    + "AND id NOT IN (SELECT conv FROM notes)");
+            sql.update("UPDATE conversations SET last_seq = 0, held_seq = 0, my_read_seq = 0, peer_read_seq = 0, "
+                    + "unread = 0, rating = 0, rating_comment = NULL");
+            // the list's preview: the newest own message kept (worded as preview() words it)
+            sql.update("""
+                    UPDATE conversations SET
+                      last_body = (SELECT CASE WHEN m.body IS NOT NULL AND trim(m.body) <> '' THEN m.body
+                                               WHEN m.file_name IS NOT NULL THEN '[' || m.kind || '] ' || m.file_name
+                                               ELSE '[' || m.kind || ']' END
+                                   FROM messages m WHERE m.conv = conversations.id ORDER BY m.id DESC LIMIT 1),
+                      last_from_role = (SELECT m.from_role FROM messages m WHERE m.conv = conversations.id
+                                        ORDER BY m.id DESC LIMIT 1)
+                    """);
+            sql.update("UPDATE notes SET after_seq = 0");
+            return (int) forgotten;
+        });
     }
 
     // ---- meta ----

@@ -146,6 +146,16 @@ public final class ChatViewModel {
             }
 
             @Override
+            public void historyReplaced() {
+                UiThread.run(() -> {
+                    if (currentId != null) {
+                        messages.clear(); // the old history: the relay no longer vouches for it
+                        load(currentId);
+                    }
+                });
+            }
+
+            @Override
             public void draftChanged(String conv, String draft) {
                 UiThread.run(() -> {
                     if (isCurrent(conv)) {
@@ -222,9 +232,17 @@ public final class ChatViewModel {
         if (id == null) {
             return;
         }
+        load(id);
+    }
+
+    /** Reads the open conversation {@code id} and its newest page from the cache, and what it lacks from the relay. */
+    private void load(String id) {
+        olderAvailable.set(false);
+        loadingOlder.set(false);
+        olderAwaitsRelay = false;
         service.conversation(id).thenAccept(c -> UiThread.run(() -> {
             if (isCurrent(id)) {
-                c.ifPresent(conversation::set);
+                conversation.set(c.orElse(null));
             }
         }));
         service.latest(id).thenAccept(list -> UiThread.run(() -> {

@@ -51,6 +51,11 @@ public final class ConversationListViewModel {
             public void conversationChanged(Conversation now, Conversation before) {
                 UiThread.run(() -> upsert(now));
             }
+
+            @Override
+            public void historyReplaced() {
+                UiThread.run(() -> reload());
+            }
         });
         tab.addListener((o, was, t) -> applyTab());
         query.addListener((o, was, q) -> search(q));
@@ -64,6 +69,21 @@ public final class ConversationListViewModel {
             recount();
             if (tab.get() == Tab.WAITING && waitingCount.get() == 0 && !all.isEmpty()) {
                 tab.set(mineCount.get() > 0 ? Tab.MINE : Tab.ALL);
+            }
+        }));
+    }
+
+    /**
+     * After a restore of the relay's store: lists what the cache holds now (conversations the relay no
+     * longer has are gone from it), and lets go of the selection if its conversation went too.
+     */
+    private void reload() {
+        service.conversations().thenAccept(list -> UiThread.run(() -> {
+            all.setAll(list);
+            recount();
+            String id = selected.get();
+            if (id != null && indexOf(id) < 0) {
+                selected.set(null);
             }
         }));
     }

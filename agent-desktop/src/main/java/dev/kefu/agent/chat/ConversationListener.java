@@ -11,6 +11,14 @@ import java.util.List;
  */
 public interface ConversationListener {
 
+    /**
+     * The relay's store was restored from a backup: the cache forgot every conversation and message it
+     * held (except own messages and notes not yet acknowledged, and their conversations) and takes the
+     * relay's history again, as told by the events that follow. Whatever a listener shows or counts
+     * from earlier events is stale: read it again from the service.
+     */
+    default void historyReplaced() { }
+
     /** A conversation appeared or changed; {@code before} is null when it is new to the cache. */
     default void conversationChanged(Conversation now, Conversation before) { }
 

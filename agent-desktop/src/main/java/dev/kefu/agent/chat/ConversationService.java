@@ -216,10 +216,14 @@ public final class ConversationService {
         return me;
     }
 
-    /** The hello for a new connection: the token and every live conversation's resume position. */
+    /**
+     * The hello for a new connection: the token, every live conversation's resume position and the
+     * epoch those positions were received under. Both are read in one transaction: a welcome handled
+     * meanwhile on core may forget the history (a new epoch), and the positions must not outlive it.
+     */
     public Frame.Hello hello(String token) {
-        return new Frame.Hello(Role.AGENT, null, token, null, cache.resumePositions(),
-                new Frame.ClientInfo("kefu-agent-desktop", AgentVersion.VALUE));
+        return cache.inTransaction(() -> new Frame.Hello(Role.AGENT, null, token, null, cache.resumePositions(),
+                new Frame.ClientInfo("kefu-agent-desktop", AgentVersion.VALUE), cache.epoch().orElse(null)));
     }
 
     // ---- queries ----
@@ -706,6 +710,7 @@ public final class ConversationService {
     }
 
     private void welcome(Frame.Welcome w, Batch batch) {
+        takeEpoch(w.epoch(), batch);
         if (w.serverTime() > 0) {
             relayClockOffsetMs = w.serverTime() - System.currentTimeMillis();
         }
@@ -746,6 +751,32 @@ public final class ConversationService {
             }
         }
         batch.outboxChanged = true;
+    }
+
+    /**
+     * A welcome naming another epoch than the one the cache was filled under: the relay's store was
+     * restored from a backup, and the seqs the cache holds may name other messages now (the relay
+     * ignored our {@code resume} and replays as to a new client). The history is forgotten before
+     * that replay is taken, the outbox kept (resent below, same cids), and the listeners told to read
+     * everything again. A cache that kept no epoch (filled by an older relay) just keeps the new one;
+     * a welcome without one (an older relay) changes nothing.
+     */
+    private void takeEpoch(String epoch, Batch batch) {
+        if (epoch == null) {
+            return;
+        }
+        Optional<String> kept = cache.epoch();
+        if (kept.isPresent() && !kept.get().equals(epoch)) {
+            int forgotten = cache.forgetHistory();
+            log.warn("the relay's store was restored from a backup (epoch {} -> {}): {} cached message(s) forgotten, "
+                    + "its history is taken again; {} queued frame(s) resent", kept.get(), epoch, forgotten,
+                    cache.outboxSize());
+            cache.setMeta(CLOSED_CHANGES_META, ""); // nothing closed is held any more
+            batch.historyReplaced();
+        }
+        if (kept.isEmpty() || !kept.get().equals(epoch)) {
+            cache.setEpoch(epoch);
+        }
     }
 
     private void resend(String frameJson) {
@@ -974,6 +1005,8 @@ public final class ConversationService {
         private final Map<String, List<ChatMessage>> changed = new LinkedHashMap<>();
         private final List<java.util.function.Consumer<ConversationListener>> later = new ArrayList<>();
         boolean outboxChanged;
+        /** The cache forgot its history in this batch (a new epoch). */
+        boolean replaced;
         /** When the relay was last heard from before this batch (epoch ms, 0 = never). */
         long heardBefore;
 
@@ -1000,7 +1033,24 @@ public final class ConversationService {
             later.add(event);
         }
 
+        /**
+         * The cache forgot its history: what this batch gathered before names rows that are gone, and
+         * listeners read everything again ({@link ConversationListener#historyReplaced}) before they
+         * hear of what follows. Catch-ups that start from when the relay was last heard are moot.
+         */
+        void historyReplaced() {
+            before.clear();
+            messages.clear();
+            changed.clear();
+            later.clear();
+            replaced = true;
+            heardBefore = 0;
+        }
+
         void fire() {
+            if (replaced) {
+                ConversationService.this.fire(ConversationListener::historyReplaced);
+            }
             for (Map.Entry<String, Optional<Conversation>> e : before.entrySet()) {
                 Optional<Conversation> now = cache.conversation(e.getKey());
                 if (now.isPresent() && !now.equals(e.getValue())) {

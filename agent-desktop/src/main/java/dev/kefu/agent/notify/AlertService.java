@@ -99,6 +99,14 @@ public final class AlertService implements ConversationListener {
         updateBadge();
     }
 
+    /** The relay's store was restored: the live conversations are learnt again from the events that follow. */
+    @Override
+    public void historyReplaced() {
+        live.clear();
+        lastAlertAt.clear();
+        updateBadge();
+    }
+
     @Override
     public void messagesChanged(String conv, List<ChatMessage> messages, boolean isLive) {
         if (!isLive || (conv.equals(front) && focused)) {

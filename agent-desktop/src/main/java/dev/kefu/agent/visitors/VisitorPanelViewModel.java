@@ -79,6 +79,12 @@ public final class VisitorPanelViewModel {
                     }
                 });
             }
+
+            @Override
+            public void historyReplaced() {
+                // the relay's store was restored: the visitor's conversations are the restored relay's now
+                UiThread.run(() -> reload(true));
+            }
         });
     }
 

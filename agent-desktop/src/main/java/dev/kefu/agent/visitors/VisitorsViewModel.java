@@ -75,6 +75,16 @@ public final class VisitorsViewModel {
                     }
                 });
             }
+
+            @Override
+            public void historyReplaced() {
+                // the relay's store was restored: who chats is read again from the cache
+                conversations.conversations().thenAccept(list -> UiThread.run(() -> {
+                    inLiveConversation.clear();
+                    list.stream().filter(Conversation::isLive).map(Conversation::visitorId).forEach(inLiveConversation::add);
+                    rows.replaceAll(r -> row(r.visitor()));
+                }));
+            }
         });
     }
 

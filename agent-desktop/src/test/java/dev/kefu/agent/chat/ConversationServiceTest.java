@@ -59,6 +59,11 @@ class ConversationServiceTest {
             public void refused(String conv, String code, String message) {
                 events.add("refused " + code);
             }
+
+            @Override
+            public void historyReplaced() {
+                events.add("history replaced");
+            }
         });
     }
 
@@ -79,6 +84,68 @@ class ConversationServiceTest {
 
     private static Frame.ConvInfo open(String id) {
         return new Frame.ConvInfo(id, "shop", ConvStatus.OPEN, VISITOR.id(), "Li Lei", ME.id(), "Me", 0, 1);
+    }
+
+    /** A welcome of a relay whose store has epoch {@code epoch}. */
+    private static Frame.Welcome welcome(String epoch, Frame.ConvInfo... live) {
+        return new Frame.Welcome("s1", ME, List.of(live), 25, 0, null, true, epoch);
+    }
+
+    @Test
+    void welcome_underAnotherEpoch_forgetsTheHistory_keepsTheOutbox_andTheNextHelloNamesTheNewEpoch() {
+        service.onFrames(List.of(welcome("e1", open("c1"), open("c2")), visitorSays("c1", 1), visitorSays("c1", 2),
+                visitorSays("c2", 1), new Frame.Note("c1", 1, "n1", ME, "VIP", 2, 5),
+                new Frame.Read("c1", 2L, VISITOR)));
+        service.markRead("c1");
+        relay.online = false;
+        service.send("c1", "queued").join();
+        assertThat(service.hello("t").epoch()).isEqualTo("e1");
+        assertThat(service.hello("t").resume()).isEqualTo(Map.of("c1", 2L, "c2", 1L));
+        relay.online = true;
+        events.clear();
+        relay.sent.clear();
+
+        service.onFrames(List.of(welcome("e2", open("c1")), visitorSays("c1", 1)));
+
+        assertThat(events.get(0)).isEqualTo("history replaced");
+        assertThat(events).containsSubsequence("conv c1 open", "msg 1 SENT");
+        assertThat(relay.sent).containsExactly(new Frame.Send("cid-1", "c1", MessageKind.TEXT, "queued", null));
+        assertThat(service.conversations().join()).extracting(c -> c.id()).containsExactly("c1");
+        dev.kefu.agent.cache.Conversation c1 = service.conversation("c1").join().orElseThrow();
+        assertThat(List.of(c1.lastSeq(), c1.heldSeq(), c1.myReadSeq(), c1.peerReadSeq(), (long) c1.unread()))
+                .containsExactly(1L, 1L, 0L, 0L, 1L);
+        assertThat(service.latest("c1").join()).extracting(ChatMessage::seq, ChatMessage::body, ChatMessage::state)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, "m1", MessageState.SENT),
+                        org.assertj.core.groups.Tuple.tuple(0L, "queued", MessageState.PENDING));
+        assertThat(service.outboxSize().join()).isEqualTo(1);
+        assertThat(service.hello("t").epoch()).isEqualTo("e2");
+        assertThat(service.hello("t").resume()).isEqualTo(Map.of("c1", 1L));
+    }
+
+    @Test
+    void welcome_withAnEpoch_toACacheThatKeptNone_keepsTheCacheAndTheEpoch() {
+        service.onFrames(List.of(welcome(open("c1")), visitorSays("c1", 1)));
+        assertThat(service.hello("t").epoch()).as("an older relay sent none").isNull();
+        events.clear();
+
+        service.onFrames(List.of(welcome("e1", open("c1"))));
+        service.onFrames(List.of(welcome(open("c1")))); // an older relay again: the kept epoch stays
+
+        assertThat(events).doesNotContain("history replaced");
+        assertThat(service.latest("c1").join()).extracting(ChatMessage::body).containsExactly("m1");
+        assertThat(service.hello("t").epoch()).isEqualTo("e1");
+        assertThat(service.hello("t").resume()).isEqualTo(Map.of("c1", 1L));
+    }
+
+    @Test
+    void welcome_underTheSameEpoch_keepsTheCache() {
+        service.onFrames(List.of(welcome("e1", open("c1")), visitorSays("c1", 1)));
+        events.clear();
+
+        service.onFrames(List.of(welcome("e1", open("c1")), visitorSays("c1", 1)));
+
+        assertThat(events).doesNotContain("history replaced", "msg 1 SENT");
+        assertThat(service.hello("t").resume()).isEqualTo(Map.of("c1", 1L));
     }
 
     @Test

@@ -53,6 +53,23 @@ class AlertServiceTest {
     }
 
     @Test
+    void historyReplaced_forgetsWhatWasCounted_andTheReplayCountsAgain() {
+        alerts.conversationChanged(conv("c1", ConvStatus.WAITING, 3), null);
+        alerts.conversationChanged(conv("c2", ConvStatus.OPEN, 2), null);
+        assertThat(badge).isEqualTo(6);
+
+        alerts.historyReplaced(); // the relay's store was restored: c1 is gone, c2 comes again
+        assertThat(badge).isZero();
+        alerts.conversationChanged(conv("c2", ConvStatus.OPEN, 1), null);
+        now += 60_000;
+        alerts.tick();
+
+        assertThat(badge).isEqualTo(1);
+        assertThat(shown).extracting(Alert::kind).as("no re-alert for a visitor the relay no longer has")
+                .containsExactly(Alert.Kind.NEW_VISITOR);
+    }
+
+    @Test
     void visitorStillWaiting_realertsEveryPeriod() {
         alerts.conversationChanged(conv("c1", ConvStatus.WAITING, 0), null);
         now += 29_000;
