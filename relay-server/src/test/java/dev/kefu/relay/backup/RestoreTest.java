@@ -2,6 +2,7 @@ package dev.kefu.relay.backup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
+import dev.kefu.protocol.FrameCodec;
 import dev.kefu.relay.testing.CliRun;
 import dev.kefu.relay.testing.RelayFixture;
 import dev.kefu.relay.testing.RelayTest;
@@ -9,6 +10,12 @@ import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -157,5 +164,54 @@ class RestoreTest extends RelayTest {
             agent.next("welcome");
             assertThat(agent.history(conv)).extracting(m -> m.get("body").asText()).containsExactlyElementsOf(bodies);
         }
+    }
+
+    @Test
+    void localFiles_goIntoTheBackup_andComeBackWithTheRestore() throws Exception {
+        byte[] kept = bytes(40_000, 1);
+        String keptKey = upload("截图 kept 🙂.png", kept);
+        CliRun b = CliRun.run("backup", "--data", data.toString(), "--to", backups.resolve("f").toString()).expectExit(0);
+        assertThat(b.out()).contains("1 files, 40000 bytes");
+        String laterKey = upload("later.png", bytes(1_000, 2));
+        relay.close();
+
+        CliRun r = CliRun.run("restore", "--data", data.toString(), "--from", backups.resolve("f").toString()).expectExit(0);
+        assertThat(r.out()).contains("1 restored into");
+        relay = RelayFixture.start(data);
+        String q = "/api/files/url?key=" + URLEncoder.encode(keptKey, StandardCharsets.UTF_8);
+        String url = FrameCodec.parse(relay.api("GET", q, relay.token("alice"), null).body()).get("url").asText();
+        HttpResponse<byte[]> download = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(download.body()).isEqualTo(kept);
+        // The upload made after the backup went aside with the store it belonged to.
+        try (Stream<Path> in = Files.list(data)) {
+            Path aside = in.filter(p -> p.getFileName().toString().startsWith("before-restore-")).findFirst().orElseThrow();
+            assertThat(aside.resolve("files").resolve(laterKey)).exists();
+            assertThat(data.resolve("files").resolve(laterKey)).doesNotExist();
+        }
+    }
+
+    /** Uploads {@code bytes} as alice (local file store) and returns the key. */
+    private String upload(String name, byte[] bytes) throws Exception {
+        JsonNode creds = FrameCodec.parse(relay.api("POST", "/api/files/credentials", relay.token("alice"), null).body());
+        String key = creds.get("prefix").asText() + name;
+        String url = creds.get("uploadUrl").asText() + "?key=" + URLEncoder.encode(key, StandardCharsets.UTF_8)
+                + "&token=" + creds.get("token").asText() + "&name=" + URLEncoder.encode(name, StandardCharsets.UTF_8);
+        HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "image/png").PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        return key;
+    }
+
+    private static byte[] bytes(int size, long seed) {
+        byte[] b = new byte[size];
+        new java.util.Random(seed).nextBytes(b);
+        b[0] = (byte) 0x89;
+        b[1] = 'P';
+        b[2] = 'N';
+        b[3] = 'G';
+        return b;
     }
 }
