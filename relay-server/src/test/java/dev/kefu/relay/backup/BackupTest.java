@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -124,6 +125,8 @@ class BackupTest extends RelayTest {
             });
             assertThat(Files.list(backup).map(p -> p.getFileName().toString()))
                     .containsExactlyInAnyOrder("kefu.db", DataBackup.MANIFEST);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(backup)))
+                    .as("others may not read the store's secrets").endsWith("---");
         } finally {
             longReader.close();
             sending.set(false);
