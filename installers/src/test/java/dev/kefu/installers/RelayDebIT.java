@@ -39,6 +39,8 @@ class RelayDebIT {
     private static final String CID = "c-installer-test-000001";
     private static final String BODY = "升级以后还在吗? Still here after the upgrade?";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+    private static final Path BACKUPS = Path.of("/var/backups/kefu-installer-test");
+    private static final Path BACKUP = BACKUPS.resolve("b1");
 
     private final Path logs = Env.outputDir("relay-deb");
     private Path firstDeb;
@@ -163,18 +165,19 @@ class RelayDebIT {
 
     @Test
     @Order(7)
-    void onlineBackup_asInstallMd_holdsTheAckedMessage() {
-        // docs/install.md, "Back up and restore": sqlite3's .backup while the relay runs.
-        Env.require(Env.onPath("sqlite3"), "sqlite3");
-        Path backup = Path.of("/var/lib/kefu/backup-installer-test.db");
-        Cmd.of("runuser", "-u", "kefu", "--", "sqlite3", "/var/lib/kefu/kefu.db", ".backup '" + backup + "'").ok();
-        try {
-            assertThat(Cmd.of("sqlite3", backup.toString(), "PRAGMA integrity_check").ok().strip()).isEqualTo("ok");
-            assertThat(Cmd.of("sqlite3", backup.toString(), "SELECT body FROM messages WHERE cid = '" + CID + "'").ok().strip())
-                    .isEqualTo(BODY);
-        } finally {
-            Cmd.of("rm", "-f", backup.toString()).ok();
+    void onlineBackup_asInstallMd_holdsTheAckedMessage_andRestoreIsRefusedWhileTheRelayRuns() throws IOException {
+        // docs/install.md, "Back up and restore": kefu-relay backup while the relay runs, into a folder of kefu's.
+        Cmd.of("install", "-d", "-o", "kefu", "-g", "kefu", "-m", "750", BACKUPS.toString()).ok();
+        String out = Cmd.of("kefu-relay", "backup", "--to", BACKUP.toString()).ok();
+        assertThat(out).contains("backup made: " + BACKUP).contains("1 messages in 1 conversations").contains("integrity ok");
+        assertThat(owner(BACKUP.resolve("kefu.db"))).startsWith("kefu:kefu ");
+        if (Env.onPath("sqlite3")) {
+            assertThat(Cmd.of("sqlite3", BACKUP.resolve("kefu.db").toString(), "SELECT body FROM messages WHERE cid = '" + CID + "'")
+                    .ok().strip()).isEqualTo(BODY);
         }
+        Cmd.Result refused = Cmd.of("kefu-relay", "restore", "--from", BACKUP.toString()).run();
+        assertThat(refused.exit()).as(refused.output()).isEqualTo(1);
+        assertThat(refused.output()).contains("stop the relay first");
     }
 
     @Test
@@ -187,6 +190,22 @@ class RelayDebIT {
 
     @Test
     @Order(9)
+    void restore_asInstallMd_putsTheBackupBack_ownedByKefu() throws IOException {
+        try {
+            String out = Cmd.of("kefu-relay", "restore", "--from", BACKUP.toString()).ok();
+            assertThat(out).contains("1 messages in 1 conversations").contains("before-restore-");
+            try (Stream<Path> files = Files.walk(Path.of("/var/lib/kefu"))) {
+                for (Path f : files.toList()) {
+                    assertThat(owner(f)).as(f.toString()).startsWith("kefu:kefu ");
+                }
+            }
+        } finally {
+            Cmd.of("rm", "-rf", BACKUPS.toString()).ok();
+        }
+    }
+
+    @Test
+    @Order(10)
     void nextVersion_installsOverTheFirst() throws IOException {
         String first = Cmd.of("dpkg-query", "-W", "-f", "${Version}", "kefu-relay").ok();
         String next = nextVersion(first);
@@ -210,7 +229,7 @@ class RelayDebIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void afterUpgrade_storedMessageIsReplayedOnResume() throws Exception {
         relay = InstalledRelay.start(logs.resolve("relay-run-2.log"));
         assertThat(relay.awaitReady(START_TIMEOUT)).isEqualTo(baseUrl);
@@ -230,7 +249,7 @@ class RelayDebIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void remove_keepsDataAndConfig() {
         Cmd.of("dpkg", "--remove", "kefu-relay").ok();
         assertThat(Path.of("/var/lib/kefu/kefu.db")).isRegularFile();
@@ -240,7 +259,7 @@ class RelayDebIT {
     }
 
     @Test
-    @Order(12)
+    @Order(13)
     void purge_removesDataConfigAndUser() {
         Cmd.of("dpkg", "--purge", "kefu-relay").ok();
         assertThat(Path.of("/var/lib/kefu")).doesNotExist();

@@ -14,6 +14,7 @@ import dev.kefu.relay.store.FileStore;
 import dev.kefu.relay.store.HistoryStore;
 import dev.kefu.relay.ops.Operations;
 import dev.kefu.relay.store.AccountStore;
+import dev.kefu.relay.store.DataFolderLock;
 import dev.kefu.relay.store.Ids;
 import dev.kefu.relay.store.SqliteDatabase;
 import dev.kefu.relay.store.SqliteMessageStore;
@@ -52,7 +53,8 @@ import java.util.function.Consumer;
  * WebSocket ({@code /ws/visitor}, {@code /ws/agent}) and HTTP ({@code /lp/*}, {@code /api/*},
  * {@code /health}, {@code /metrics}, {@code /widget.js}, {@code /src/widget.js}, {@code /demo}).
  * {@link #close()} is the graceful shutdown: clients are told to reconnect, then every queued write
- * is committed.
+ * is committed. While it runs it holds its data folder's {@link DataFolderLock}: a second relay on
+ * the folder, or a restore, is refused.
  */
 public final class RelayServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RelayServer.class);
@@ -65,9 +67,11 @@ public final class RelayServer implements AutoCloseable {
     private final ServerConnector connector;
     private final PrometheusMeterRegistry meters;
     private final AccountStore accounts;
+    private final DataFolderLock folderLock;
 
-    private RelayServer(RelayConfig config, Consumer<AccountStore> setup) throws Exception {
+    private RelayServer(RelayConfig config, DataFolderLock folderLock, Consumer<AccountStore> setup) throws Exception {
         this.config = config;
+        this.folderLock = folderLock;
         SqliteDatabase db = SqliteDatabase.open(config.dataDir());
         this.accounts = new AccountStore(db);
         byte[] tokenKey = Base64.getDecoder().decode(
@@ -130,9 +134,18 @@ public final class RelayServer implements AutoCloseable {
         log.info("kefu relay {} listening on {}:{} (data {})", version, config.host(), port(), config.dataDir());
     }
 
-    /** Starts a relay on {@code config}; {@code setup} runs once the database is open, before serving. */
+    /**
+     * Starts a relay on {@code config}; {@code setup} runs once the database is open, before serving.
+     * Throws {@link DataFolderLock.Held} when another relay or a restore works on the data folder.
+     */
     public static RelayServer start(RelayConfig config, Consumer<AccountStore> setup) throws Exception {
-        return new RelayServer(config, setup);
+        DataFolderLock lock = DataFolderLock.acquire(config.dataDir());
+        try {
+            return new RelayServer(config, lock, setup);
+        } catch (Exception | Error e) {
+            lock.close();
+            throw e;
+        }
     }
 
     public static RelayServer start(RelayConfig config) throws Exception {
@@ -204,6 +217,7 @@ public final class RelayServer implements AutoCloseable {
         }
         store.close();
         meters.close();
+        folderLock.close();
         log.info("kefu relay stopped");
     }
 }

@@ -19,6 +19,7 @@ class ArchitectureTest {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("cli").definedBy("dev.kefu.relay.cli..")
                 .layer("server").definedBy("dev.kefu.relay")
+                .layer("backup").definedBy("dev.kefu.relay.backup..")
                 .layer("transport").definedBy("dev.kefu.relay.transport..")
                 .layer("ops").definedBy("dev.kefu.relay.ops..")
                 .layer("desk").definedBy("dev.kefu.relay.desk..")
@@ -29,6 +30,7 @@ class ArchitectureTest {
                 .layer("store").definedBy("dev.kefu.relay.store..")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("server").mayOnlyBeAccessedByLayers("cli")
+                .whereLayer("backup").mayOnlyBeAccessedByLayers("cli")
                 .whereLayer("transport").mayOnlyBeAccessedByLayers("server")
                 .whereLayer("ops").mayOnlyBeAccessedByLayers("server", "transport")
                 .whereLayer("desk").mayOnlyBeAccessedByLayers("server", "transport")
@@ -41,7 +43,7 @@ class ArchitectureTest {
 
     @Test
     void storeAndConversation_knowNothingOfJettyOrTheWire() {
-        noClasses().that().resideInAnyPackage("dev.kefu.relay.store..", "dev.kefu.relay.conversation..",
+        noClasses().that().resideInAnyPackage("dev.kefu.relay.store..", "dev.kefu.relay.backup..", "dev.kefu.relay.conversation..",
                         "dev.kefu.relay.tracking..", "dev.kefu.relay.auth..", "dev.kefu.relay.queue..",
                         "dev.kefu.relay.desk..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.eclipse.jetty..")

@@ -21,7 +21,8 @@ import java.util.Properties;
  */
 @Command(name = "kefu-relay", mixinStandardHelpOptions = true, versionProvider = RelayCli.Version.class,
         description = "Kefu relay: live-chat customer service server.",
-        subcommands = {ServeCommand.class, SiteCommand.class, AgentCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, SiteCommand.class, AgentCommand.class, BackupCommand.class, RestoreCommand.class,
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class RelayCli {
 
     public static void main(String[] args) {

@@ -6,6 +6,7 @@ import dev.kefu.relay.config.RelayConfig;
 import dev.kefu.relay.files.FilesConfig;
 import dev.kefu.relay.store.AccountStore;
 import dev.kefu.relay.store.AgentRecord;
+import dev.kefu.relay.store.DataFolderLock;
 import dev.kefu.relay.store.Ids;
 import dev.kefu.relay.store.SiteRecord;
 import picocli.CommandLine.Command;
@@ -133,11 +134,17 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         String[] demoPassword = {null};
-        RelayServer relay = RelayServer.start(cfg, accounts -> {
-            if (demo) {
-                demoPassword[0] = ensureDemo(accounts, data.data);
-            }
-        });
+        RelayServer relay;
+        try {
+            relay = RelayServer.start(cfg, accounts -> {
+                if (demo) {
+                    demoPassword[0] = ensureDemo(accounts, data.data);
+                }
+            });
+        } catch (DataFolderLock.Held e) {
+            System.err.println("serve: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             relay.close();

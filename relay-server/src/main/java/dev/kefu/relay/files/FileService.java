@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
  * {@code PREFIX/a/AGENT_ID/...} and {@code PREFIX/v/SITE/VISITOR_ID/...}.
  */
 public final class FileService {
+    /** The folder under the data folder where {@code local} mode keeps files. */
+    public static final String LOCAL_FOLDER = "files";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Any printable characters (emoji and CJK file names included); no control characters or backslashes. */
     private static final Pattern KEY = Pattern.compile("[^\\p{Cntrl}\\\\]{1,512}");
@@ -52,7 +54,7 @@ public final class FileService {
 
     public FileService(FilesConfig config, Path dataDir, byte[] signingKey, FileStore files, Clock clock) {
         this.config = config;
-        this.root = dataDir.resolve("files").toAbsolutePath().normalize();
+        this.root = dataDir.resolve(LOCAL_FOLDER).toAbsolutePath().normalize();
         this.localSecret = Base64.getEncoder().encodeToString(signingKey) + ":files";
         this.files = files;
         this.clock = clock;

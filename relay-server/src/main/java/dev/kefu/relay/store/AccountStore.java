@@ -263,6 +263,17 @@ public final class AccountStore {
         return setting(key).orElseThrow();
     }
 
+    /** Stores {@code value} under {@code key}, replacing any value there. */
+    public void putSetting(String key, String value) {
+        write(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO settings (k, v) VALUES (?,?) ON CONFLICT (k) DO UPDATE SET v = excluded.v")) {
+                ps.setString(1, key);
+                ps.setString(2, value);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     // ---- plumbing ----
 
     /** Account writes are rare: they wait for their commit (see {@link SqliteDatabase#writeNow}). */

@@ -31,6 +31,10 @@ public final class SqliteDatabase implements AutoCloseable {
     private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__workflow.sql", "V3__files.sql",
             "V4__closed_changes.sql", "V5__search_backlog.sql");
     private static final int READERS = 4;
+    /** The database's file name in the data folder; SQLite keeps {@code -wal} and {@code -shm} files beside it. */
+    public static final String FILE_NAME = "kefu.db";
+    /** The newest schema version this relay knows: it refuses a database with a higher one. */
+    public static final int SCHEMA_VERSION = MIGRATIONS.size();
 
     private final Path file;
     private final Connection writer;
@@ -54,7 +58,7 @@ public final class SqliteDatabase implements AutoCloseable {
     public static SqliteDatabase open(Path dataDir) {
         try {
             Files.createDirectories(dataDir);
-            return new SqliteDatabase(dataDir.resolve("kefu.db"));
+            return new SqliteDatabase(dataDir.resolve(FILE_NAME));
         } catch (IOException | SQLException e) {
             throw new StoreException("cannot open the database in " + dataDir + ": " + e.getMessage(), e);
         }

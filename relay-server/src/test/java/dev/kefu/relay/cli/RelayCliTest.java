@@ -257,7 +257,8 @@ class RelayCliTest {
     // ---- help and version ----
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "serve", "site", "site add", "site list", "agent", "agent add", "agent list", "agent passwd"})
+    @ValueSource(strings = {"", "serve", "site", "site add", "site list", "agent", "agent add", "agent list", "agent passwd",
+            "backup", "restore"})
     void help_printsTheUsageOfThatCommand(String command) {
         CliRun r = CliRun.run(args(command, "--help")).expectExit(0);
 
@@ -265,11 +266,22 @@ class RelayCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "serve", "site", "site add", "site list", "agent", "agent add", "agent list", "agent passwd"})
+    @ValueSource(strings = {"", "serve", "site", "site add", "site list", "agent", "agent add", "agent list", "agent passwd",
+            "backup", "restore"})
     void version_printsRelayAndProtocolVersions(String command) {
         CliRun r = CliRun.run(args(command, "--version")).expectExit(0);
 
         assertThat(r.out()).contains("kefu-relay ", "protocol 1");
+    }
+
+    @Test
+    void backupAndRestoreHelp_sayWhatABackupIsAndWhenRestoreRefuses() {
+        assertThat(CliRun.run("backup", "--help").expectExit(0).out().replaceAll("\\s+", " "))
+                .contains("--to=PATH", "--data=DIR", "kefu.db", "integrity_check", "files/", "restore --from PATH");
+        assertThat(CliRun.run("restore", "--help").expectExit(0).out().replaceAll("\\s+", " "))
+                .contains("--from=PATH", "--data=DIR", "Stop the relay first", "new epoch", "before-restore-TIME",
+                        "nothing was changed");
+        assertThat(CliRun.run("--help").expectExit(0).out()).contains("backup", "restore");
     }
 
     @Test

@@ -113,9 +113,14 @@ public final class RelayFixture implements AutoCloseable {
 
     /** An agent connected and past {@code welcome} (returned with the welcome still readable via {@link WsClient#next}). */
     public WsClient agent(String username, Map<String, Long> resume) throws Exception {
+        return agent(username, resume, null);
+    }
+
+    /** As {@link #agent(String, Map)}, the hello naming the {@code epoch} its {@code resume} seqs come from (null: none). */
+    public WsClient agent(String username, Map<String, Long> resume, String epoch) throws Exception {
         String token = login(username, PASSWORD).get("token").asText();
         WsClient ws = WsClient.connect(ws("/ws/agent"));
-        ws.send(new Frame.Hello(Role.AGENT, null, token, null, resume, null));
+        ws.send(new Frame.Hello(Role.AGENT, null, token, null, resume, null, epoch));
         return ws;
     }
 
@@ -134,10 +139,21 @@ public final class RelayFixture implements AutoCloseable {
         return visitor(visitorId, Map.of());
     }
 
+    /** A visitor of {@link #SITE} whose hello names the {@code epoch} its {@code resume} seqs come from (null: none). */
+    public WsClient visitor(String visitorId, Map<String, Long> resume, String epoch) throws Exception {
+        WsClient ws = WsClient.connect(ws("/ws/visitor"));
+        ws.send(visitorHello(visitorId, resume, epoch));
+        return ws;
+    }
+
     public static Frame.Hello visitorHello(String visitorId, Map<String, Long> resume) {
+        return visitorHello(visitorId, resume, null);
+    }
+
+    public static Frame.Hello visitorHello(String visitorId, Map<String, Long> resume, String epoch) {
         return new Frame.Hello(Role.VISITOR, SITE, null,
                 new Frame.VisitorInfo(visitorId, "Visitor " + visitorId.substring(0, 6), null, Map.of("plan", "pro"), null, null),
-                resume, new Frame.ClientInfo("test", "1"));
+                resume, new Frame.ClientInfo("test", "1"), epoch);
     }
 
     public static String newVisitorId() {
