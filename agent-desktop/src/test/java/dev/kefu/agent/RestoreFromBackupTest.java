@@ -37,7 +37,7 @@ class RestoreFromBackupTest extends SessionTest {
 
     @Test
     void restoredRelay_replacesTheCachedHistory_andANewMessageReusingAHeldSeqIsKeptAndShown() throws Exception {
-        Path backup = backupDir.resolve("kefu.db");
+        Path backup = backupDir.resolve("backup");
         TestRelay relay = track(TestRelay.start(relayDir));
         int port = relay.port();
         AgentAccount alice = relay.login("alice");
@@ -105,7 +105,7 @@ class RestoreFromBackupTest extends SessionTest {
 
     @Test
     void queuedReplies_afterTheRestore_areResent_aReplyToAConversationOpenedAfterTheBackupShowsNotSent() throws Exception {
-        Path backup = backupDir.resolve("kefu.db");
+        Path backup = backupDir.resolve("backup");
         TestRelay relay = track(TestRelay.start(relayDir));
         int port = relay.port();
         AgentAccount alice = relay.login("alice");

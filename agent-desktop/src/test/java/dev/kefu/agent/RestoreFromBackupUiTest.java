@@ -33,7 +33,7 @@ class RestoreFromBackupUiTest extends UiTest {
 
     @Test
     void openConversation_afterARestoreFromBackup_showsTheRestoredHistoryAndTheNewMessage() throws Exception {
-        Path backup = backupDir.resolve("kefu.db");
+        Path backup = backupDir.resolve("backup");
         int port = relay.port();
         String visitorId = TestRelay.newVisitorId();
         app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
@@ -79,7 +79,7 @@ class RestoreFromBackupUiTest extends UiTest {
 
     @Test
     void replyQueuedToAConversationOpenedAfterTheBackup_showsNotSent_withItsText() throws Exception {
-        Path backup = backupDir.resolve("kefu.db");
+        Path backup = backupDir.resolve("backup");
         int port = relay.port();
         app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
         waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);

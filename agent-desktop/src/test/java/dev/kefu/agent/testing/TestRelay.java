@@ -116,39 +116,18 @@ public final class TestRelay implements AutoCloseable {
         return d.body();
     }
 
-    /**
-     * A backup of a stopped relay's store: copies {@code DATA/kefu.db} to {@code backup}. Closing the
-     * relay checkpoints its WAL into kefu.db and removes it; a WAL still holding pages would make the
-     * copy miss them, so that fails here.
-     */
-    public static void backUpStore(Path dataDir, Path backup) throws java.io.IOException {
-        Path wal = dataDir.resolve("kefu.db-wal");
-        if (java.nio.file.Files.exists(wal) && java.nio.file.Files.size(wal) > 0) {
-            throw new IllegalStateException("the relay is still running, or left a WAL: " + wal);
-        }
-        java.nio.file.Files.copy(dataDir.resolve("kefu.db"), backup, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    /** {@code kefu-relay backup}: a backup of the relay's store (and local files) into the new folder {@code backup}. */
+    public static void backUpStore(Path dataDir, Path backup) throws Exception {
+        dev.kefu.relay.backup.DataBackup.backup(dataDir, backup, "test");
     }
 
     /**
-     * Restores a stopped relay's store from {@code backup} as {@code kefu-relay restore} does: the
-     * backup replaces {@code DATA/kefu.db} (its WAL and shared-memory files deleted) and the store gets
-     * a new random epoch ({@code settings.epoch}), which tells clients that seqs they hold may be
-     * handed out again. Mirrors that command (being written on another branch) for these tests; swap
-     * it for the command once it is on main. Returns the new epoch.
+     * {@code kefu-relay restore} of a stopped relay's store from {@code backup}: the backup's store in
+     * place of the current one, with a new epoch, which tells clients that seqs they hold may be
+     * handed out again. Returns the new epoch.
      */
     public static String restoreStore(Path dataDir, Path backup) throws Exception {
-        java.nio.file.Files.deleteIfExists(dataDir.resolve("kefu.db-wal"));
-        java.nio.file.Files.deleteIfExists(dataDir.resolve("kefu.db-shm"));
-        java.nio.file.Files.copy(backup, dataDir.resolve("kefu.db"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        String epoch = Ids.random(22);
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("kefu.db"));
-             java.sql.PreparedStatement ps = c.prepareStatement("UPDATE settings SET v = ? WHERE k = 'epoch'")) {
-            ps.setString(1, epoch);
-            if (ps.executeUpdate() != 1) {
-                throw new IllegalStateException("the backup holds no epoch: not a store of this relay");
-            }
-        }
-        return epoch;
+        return dev.kefu.relay.backup.DataRestore.restore(dataDir, backup).newEpoch();
     }
 
     public static String newVisitorId() {
