@@ -131,7 +131,8 @@ public final class RelayServer implements AutoCloseable {
         ws.setHandler(handler);
         jetty.setHandler(ws);
         jetty.start();
-        log.info("kefu relay {} listening on {}:{} (data {})", version, config.host(), port(), config.dataDir());
+        log.info("kefu relay {} listening on {}:{} (data {}, store epoch {})", version, config.host(), port(),
+                config.dataDir(), hub.epoch());
     }
 
     /**

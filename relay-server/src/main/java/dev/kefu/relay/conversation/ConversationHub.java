@@ -300,6 +300,11 @@ public final class ConversationHub implements Desk, AutoCloseable {
         });
     }
 
+    /** The store's epoch, as sent in every welcome. */
+    public String epoch() {
+        return epoch;
+    }
+
     Frame.Service serviceFrame(SiteRecord site, ServiceState state) {
         return new Frame.Service(state.online(), state.reason(), site.name(), site.welcome(), site.typingPreview());
     }
