@@ -184,6 +184,21 @@ class WorkflowTest {
     }
 
     @Test
+    void visitorConnectedBeforeTheQueuesFirstRun_isToldWhenTheFirstAgentComesOnline(@TempDir Path own) throws Exception {
+        // a queue tick far away: bob's arrival is the queue's first run since the start, as after a restart
+        // when visitors and agents reconnect within the first tick
+        try (RelayFixture restarted = RelayFixture.start(own, c -> c.withQueueTick(600_000));
+             WsClient visitor = restarted.visitor(RelayFixture.newVisitorId())) {
+            visitor.next("welcome");
+            assertThat(visitor.next("service").get("online").asBoolean()).isFalse();
+            try (WsClient bob = restarted.agent("bob")) {
+                bob.next("welcome");
+                assertThat(visitor.next("service").get("online").asBoolean()).as("an agent can answer now").isTrue();
+            }
+        }
+    }
+
+    @Test
     void outsideBusinessHours_visitorIsToldClosed_andTheMessageIsLeftOffline() throws Exception {
         // a week with no open hours at all
         admin("PUT", "/api/admin/sites/shop", "{\"businessHours\":{\"tz\":\"Asia/Shanghai\",\"week\":{}}}");
