@@ -50,6 +50,32 @@ class EarlierConversationsTest extends SessionTest {
         }
     }
 
+    /**
+     * As {@link #bobAnsweredAndClosed_thenTheVisitorCameBack}, but bob logs off before the visitor comes
+     * back: with no agent online, {@code now} is a left message (status {@code offline}).
+     */
+    static Past bobAnsweredAndClosed_thenTheVisitorLeftAMessage(TestRelay relay) throws Exception {
+        String visitorId = TestRelay.newVisitorId();
+        try (WsClient visitor = relay.visitor(visitorId, "Li Lei 李雷")) {
+            String earlier;
+            JsonNode closed;
+            try (WsClient bob = relay.agent("bob")) {
+                bob.next("welcome");
+                earlier = visitor.say("我的订单 1001 还没到 my order is late").path("conv").asText();
+                String cid = bob.reply(earlier, "It ships today. 今天发货。");
+                bob.next(f -> "ack".equals(f.path("type").asText()) && cid.equals(f.path("cid").asText()), "bob's ack");
+                bob.send(new Frame.Close(earlier));
+                closed = visitor.next(f -> "conv".equals(f.path("type").asText())
+                        && "closed".equals(f.path("conv").path("status").asText()), "the close");
+            }
+            visitor.next(f -> "service".equals(f.path("type").asText()) && !f.path("online").asBoolean(),
+                    "service offline once bob is gone");
+            String now = visitor.say("hello again, nobody there?").path("conv").asText();
+            assertThat(now).isNotEqualTo(earlier);
+            return new Past(visitorId, earlier, closed.path("conv").path("lastSeq").asLong(), now);
+        }
+    }
+
     @Test
     void earlierConversationNeverCached_isListedByTheRelay_readable_andThenReadOfflineFromTheCache() throws Exception {
         TestRelay relay = TestRelay.start(relayDir);

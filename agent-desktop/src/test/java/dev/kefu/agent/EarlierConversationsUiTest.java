@@ -1,5 +1,6 @@
 package dev.kefu.agent;
 
+import dev.kefu.agent.chat.ConversationListViewModel;
 import dev.kefu.agent.testing.Screenshots;
 import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.TestRelay;
@@ -26,7 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The visitor panel of a real window (X display required) against a real relay, with a fresh cache
  * folder: a visitor's earlier conversation, answered and closed by another agent before this app
  * logged in, is listed; clicking it shows its messages read-only; with the relay stopped the panel
- * says it lists the cache's only, and the conversation still reads from the cache. Screenshot
+ * says it lists the cache's only, and the conversation still reads from the cache. The visitor came
+ * back when no agent was online, so its conversation now is a left message ({@code offline}): it is
+ * in the Waiting tab, where the app opens, with no other agent needed. Screenshot
  * {@code visitor-panel-earlier.png}.
  */
 class EarlierConversationsUiTest extends UiTest {
@@ -36,11 +39,14 @@ class EarlierConversationsUiTest extends UiTest {
 
     @Test
     void earlierConversationOfAnotherAgent_isListedInThePanel_opensReadOnly_andReadsOfflineFromTheCache() throws Exception {
-        EarlierConversationsTest.Past past = EarlierConversationsTest.bobAnsweredAndClosed_thenTheVisitorCameBack(relay);
+        EarlierConversationsTest.Past past = EarlierConversationsTest.bobAnsweredAndClosed_thenTheVisitorLeftAMessage(relay);
         app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
         waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);
         waitUntil(() -> app.mainViewModel().list().shown().stream().anyMatch(c -> c.id().equals(past.now())));
+        assertThat(WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().list().tabProperty().get()).get())
+                .as("the left message is in the tab the app opens on").isEqualTo(ConversationListViewModel.Tab.WAITING);
         WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(past.now())).get();
+        waitUntil(() -> text("#chatStatus").filter("Left message"::equals).isPresent());
 
         waitUntil(() -> earlierLink(past.earlier()).isPresent() && text("#panelEarlierSource").isEmpty());
         Hyperlink link = WaitForAsyncUtils.asyncFx(() -> earlierLink(past.earlier()).orElseThrow()).get();
@@ -55,7 +61,10 @@ class EarlierConversationsUiTest extends UiTest {
                 .as("no reply to a closed conversation").isTrue();
         assertThat(textIn("#chatNotice")).hasValue("");
 
-        waitUntil(() -> earlierLink(past.earlier()).isEmpty()); // the panel lists the visitor's other conversation
+        waitUntil(() -> earlierLink(past.earlier()).isEmpty() && earlierLink(past.now()).isPresent());
+        assertThat(WaitForAsyncUtils.asyncFx(() -> earlierLink(past.now()).orElseThrow().getText()).get())
+                .as("the panel lists the visitor's other conversation, the left message, as such")
+                .contains(" · Left message · hello again, nobody there?");
         relay.close();
         waitUntil(() -> !app.session().status().isOnline());
         WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(past.now())).get();

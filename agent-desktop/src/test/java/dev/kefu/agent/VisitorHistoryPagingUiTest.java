@@ -1,5 +1,6 @@
 package dev.kefu.agent;
 
+import dev.kefu.agent.chat.ConversationListViewModel;
 import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.TestRelay;
 import dev.kefu.agent.testing.UiTest;
@@ -22,6 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The visitor panel of a real window (X display required) against a real relay, for a visitor with
  * more earlier conversations than the relay lists at once (100): the panel lists the newest page and
  * offers "Show older conversations" at its end, which lists the rest, each once, newest first; then the link is gone.
+ * No agent is online while the visitor writes, so its conversations are left messages ({@code offline}), as on a
+ * desk that nobody staffs at night: the live one is in the Waiting tab, where the app opens.
  */
 class VisitorHistoryPagingUiTest extends UiTest {
     private static final long TIMEOUT_S = 20;
@@ -32,9 +35,8 @@ class VisitorHistoryPagingUiTest extends UiTest {
         String visitorId = TestRelay.newVisitorId();
         List<String> earlierNewestFirst = new ArrayList<>();
         String now;
-        // bob is online meanwhile, so that the visitor's messages open conversations that wait for an agent
-        try (WsClient bob = relay.agent("bob"); WsClient visitor = relay.visitor(visitorId, "Li Lei 李雷")) {
-            bob.next("welcome");
+        // no agent is online: every conversation is a left message (offline), the last one still live
+        try (WsClient visitor = relay.visitor(visitorId, "Li Lei 李雷")) {
             for (int i = 0; i < EARLIER; i++) {
                 String conv = visitor.say("question " + i).path("conv").asText();
                 visitor.send(new Frame.Close(conv));
@@ -47,6 +49,8 @@ class VisitorHistoryPagingUiTest extends UiTest {
         app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
         waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);
         waitUntil(() -> app.mainViewModel().list().shown().stream().anyMatch(c -> c.id().equals(now)));
+        assertThat(WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().list().tabProperty().get()).get())
+                .as("the left message is in the tab the app opens on").isEqualTo(ConversationListViewModel.Tab.WAITING);
         WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(now)).get();
 
         // the relay's newest 100: the live conversation (on screen, so not listed) and the newest 99 earlier ones

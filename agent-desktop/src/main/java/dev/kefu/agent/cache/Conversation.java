@@ -5,10 +5,11 @@ import dev.kefu.protocol.ConvStatus;
 /**
  * One conversation as cached: what the relay said of it and what this app holds of it.
  *
- * @param status      {@code waiting}, {@code open} or {@code closed}
- * @param agentId     the agent who has it; null while waiting
+ * @param status      {@code waiting}, {@code offline} (a left message), {@code open} or {@code closed}
+ * @param agentId     the agent who has it; null while waiting or offline
  * @param lastSeq     the highest seq the relay reported or delivered
- * @param createdAt   epoch ms; for a waiting conversation, since when the visitor waits
+ * @param createdAt   epoch ms; for a waiting conversation, since when the visitor waits; for a left one, when the
+ *                    first message was left
  * @param heldSeq     every message with seq 1..heldSeq is in the cache (the {@code resume} position)
  * @param myReadSeq   this agent has seen the visitor's messages up to here
  * @param peerReadSeq the visitor has read the agents' messages up to here
@@ -38,8 +39,22 @@ public record Conversation(String id, String site, String status, String visitor
         return rating > 0;
     }
 
+    /** In the queue: the visitor waits, on the site now, for an agent. */
     public boolean isWaiting() {
         return ConvStatus.WAITING.equals(status);
+    }
+
+    /** A left message: written while no agent could answer; the visitor may be long gone. */
+    public boolean isOffline() {
+        return ConvStatus.OFFLINE.equals(status);
+    }
+
+    /**
+     * Nobody has it yet and someone must: waiting or left ({@code offline}). An agent's accept or first
+     * reply opens it. As the relay's {@code Conversation.isUnassigned}.
+     */
+    public boolean isUnassigned() {
+        return isWaiting() || isOffline();
     }
 
     public boolean isLive() {

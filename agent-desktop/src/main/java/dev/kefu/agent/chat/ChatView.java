@@ -194,7 +194,7 @@ public final class ChatView {
         accept.setOnAction(e -> vm.accept());
         BooleanBinding waiting = Bindings.createBooleanBinding(() -> {
             Conversation c = vm.conversationProperty().get();
-            return c != null && c.isWaiting();
+            return c != null && c.isUnassigned();
         }, vm.conversationProperty());
         BooleanBinding live = Bindings.createBooleanBinding(() -> {
             Conversation c = vm.conversationProperty().get();
@@ -240,6 +240,9 @@ public final class ChatView {
         }
         if (c.isWaiting()) {
             return i18n.t("status.waiting");
+        }
+        if (c.isOffline()) {
+            return i18n.t("status.offline");
         }
         if (!c.isLive()) {
             return i18n.t("status.closed");

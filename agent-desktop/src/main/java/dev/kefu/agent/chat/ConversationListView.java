@@ -143,7 +143,7 @@ public final class ConversationListView {
         list.getSelectionModel().clearSelection(); // not in this tab
     }
 
-    /** Name, waiting time or last time, preview, unread badge. */
+    /** Name, waiting time, "left message" and its time, or last time; preview, unread badge. */
     private final class ConversationCell extends ListCell<Conversation> {
         private final Label avatar = new Label();
         private final Label name = new Label();
@@ -203,7 +203,7 @@ public final class ConversationListView {
             unread.setText(String.valueOf(c.unread()));
             unread.setVisible(c.unread() > 0);
             graphic.getStyleClass().removeAll("waiting", "closed");
-            if (c.isWaiting()) {
+            if (c.isUnassigned()) {
                 graphic.getStyleClass().add("waiting");
             } else if (!c.isLive()) {
                 graphic.getStyleClass().add("closed");
@@ -221,6 +221,10 @@ public final class ConversationListView {
             if (c.isWaiting()) {
                 long waited = (now.get() - c.createdAt()) / 1000;
                 time.setText(i18n.t("list.waited", I18n.clock(waited)));
+                time.getStyleClass().setAll("label", "conv-time", "waiting-time");
+            } else if (c.isOffline()) {
+                // the visitor is not waiting on the line: when the message was left, not a running clock
+                time.setText(i18n.t("list.left", i18n.timeOf(c.activityTs())));
                 time.getStyleClass().setAll("label", "conv-time", "waiting-time");
             } else {
                 time.setText(c.activityTs() > 0 ? i18n.timeOf(c.activityTs()) : "");

@@ -22,6 +22,9 @@ import java.util.function.Predicate;
 /**
  * The conversation list: tabs waiting / mine / all with their counts, the selection, and the
  * history search. Fed by {@link ConversationService} events, adapted onto the FX thread here.
+ * "Waiting" holds every conversation nobody has yet ({@link Conversation#isUnassigned}): visitors in
+ * the queue and messages left while no agent was online, oldest first; a left message must not hide
+ * under "all" among other agents' chats and history.
  */
 public final class ConversationListViewModel {
     public enum Tab { WAITING, MINE, ALL }
@@ -113,7 +116,7 @@ public final class ConversationListViewModel {
     }
 
     private Tab tabFor(Conversation c) {
-        if (c.isWaiting()) {
+        if (c.isUnassigned()) {
             return Tab.WAITING;
         }
         return c.isOpenWith(myId) ? Tab.MINE : Tab.ALL;
@@ -133,7 +136,7 @@ public final class ConversationListViewModel {
         int mine = 0;
         int unread = 0;
         for (Conversation c : all) {
-            waiting += c.isWaiting() ? 1 : 0;
+            waiting += c.isUnassigned() ? 1 : 0;
             mine += c.isOpenWith(myId) ? 1 : 0;
             unread += c.isLive() ? c.unread() : 0;
         }
@@ -149,7 +152,7 @@ public final class ConversationListViewModel {
 
     private Predicate<Conversation> predicate(Tab t) {
         return switch (t) {
-            case WAITING -> Conversation::isWaiting;
+            case WAITING -> Conversation::isUnassigned;
             case MINE -> c -> c.isOpenWith(myId);
             case ALL -> c -> true;
         };

@@ -14,6 +14,8 @@ public record Alert(Kind kind, String conv, String visitor, String text, long wa
     public enum Kind {
         /** A new conversation is waiting for an agent. */
         NEW_VISITOR,
+        /** A message was left while no agent was online (a new {@code offline} conversation). */
+        LEFT_MESSAGE,
         /** A visitor wrote in a conversation that is not in front of the agent. */
         MESSAGE,
         /** A visitor is still waiting, unanswered, after the re-alert period. */

@@ -16,11 +16,13 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Decides when to alert: a new waiting visitor; a visitor's message in a conversation that is not
- * in front of the agent (or when the window is not focused); a visitor still unanswered after the
- * re-alert period, again and again. Each alert plays the sound (also when the window has focus)
- * and shows a notification, as the preferences allow; the badge counts waiting visitors plus
- * unread messages.
+ * Decides when to alert: a new waiting visitor; a new left message (a conversation opened while no
+ * agent was online, first seen here, also when this app learns of it at login); a visitor's message
+ * in a conversation that is not in front of the agent (or when the window is not focused); a visitor
+ * still unanswered after the re-alert period, again and again (not for left messages: that visitor
+ * is not waiting on the line). Each alert plays the sound (also when the window has focus) and shows
+ * a notification, as the preferences allow; the badge counts conversations nobody has yet (waiting
+ * or left) plus unread messages.
  *
  * <p>Floods are tamed: at most {@link #POPUPS_PER_WINDOW} notifications per {@link #WINDOW_MS}, the rest
  * folded into one summary; the sound at most every {@link #SOUND_GAP_MS}. Messages older than
@@ -76,7 +78,7 @@ public final class AlertService implements ConversationListener {
             if (c.isLive()) {
                 live.put(c.id(), c);
             }
-            if (c.isWaiting()) {
+            if (c.isUnassigned()) {
                 lastAlertAt.put(c.id(), now);
             }
         }
@@ -90,10 +92,11 @@ public final class AlertService implements ConversationListener {
         } else {
             live.remove(now.id());
         }
-        if (now.isWaiting() && (before == null || !before.isWaiting())) {
+        if (now.isUnassigned() && (before == null || !before.isUnassigned())) {
             lastAlertAt.put(now.id(), clock.getAsLong());
-            alert(new Alert(Alert.Kind.NEW_VISITOR, now.id(), now.visitorLabel(), null, 0, 0));
-        } else if (!now.isWaiting()) {
+            Alert.Kind kind = now.isWaiting() ? Alert.Kind.NEW_VISITOR : Alert.Kind.LEFT_MESSAGE;
+            alert(new Alert(kind, now.id(), now.visitorLabel(), null, 0, 0));
+        } else if (!now.isUnassigned()) {
             lastAlertAt.remove(now.id());
         }
         updateBadge();
@@ -121,8 +124,8 @@ public final class AlertService implements ConversationListener {
         }
         Conversation c = live.get(conv);
         Long alertedAt = lastAlertAt.get(conv);
-        if (c != null && c.isWaiting() && alertedAt != null && now - alertedAt < WINDOW_MS) {
-            return; // its "new visitor waiting" alert just went out: one alert per arrival
+        if (c != null && c.isUnassigned() && alertedAt != null && now - alertedAt < WINDOW_MS) {
+            return; // its "new visitor waiting" or "left message" alert just went out: one alert per arrival
         }
         if (newest != null) {
             String who = c != null ? c.visitorLabel() : newest.fromName();
@@ -189,7 +192,7 @@ public final class AlertService implements ConversationListener {
     private void updateBadge() {
         int count = 0;
         for (Conversation c : live.values()) {
-            count += c.isWaiting() ? 1 : 0;
+            count += c.isUnassigned() ? 1 : 0;
             count += c.unread();
         }
         if (count != badge) {

@@ -50,12 +50,14 @@ public final class DesktopAlerts implements AlertSink {
             I18n t = i18n.get();
             String title = switch (alert.kind()) {
                 case NEW_VISITOR -> t.t("alert.newVisitor.title");
+                case LEFT_MESSAGE -> t.t("alert.leftMessage.title");
                 case MESSAGE -> t.t("alert.message.title", alert.visitor());
                 case STILL_WAITING -> t.t("alert.stillWaiting.title");
                 case SUMMARY -> t.t("alert.summary.title");
             };
             String text = switch (alert.kind()) {
                 case NEW_VISITOR -> t.t("alert.newVisitor.text", alert.visitor());
+                case LEFT_MESSAGE -> t.t("alert.leftMessage.text", alert.visitor());
                 case MESSAGE -> abbreviate(alert.text());
                 case STILL_WAITING -> t.t("alert.stillWaiting.text", alert.visitor(), I18n.clock(alert.waitedSeconds()));
                 case SUMMARY -> t.t("alert.summary.text", alert.count());

@@ -179,7 +179,8 @@ public final class VisitorPanelView {
     }
 
     private String statusOf(Conversation c) {
-        return c.isWaiting() ? i18n.t("status.waiting") : c.isLive() ? i18n.t("status.open") : i18n.t("status.closed");
+        return c.isWaiting() ? i18n.t("status.waiting") : c.isOffline() ? i18n.t("status.offline")
+                : c.isLive() ? i18n.t("status.open") : i18n.t("status.closed");
     }
 
     private static Node section(String title) {

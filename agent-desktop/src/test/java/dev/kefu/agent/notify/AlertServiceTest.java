@@ -70,6 +70,28 @@ class AlertServiceTest {
     }
 
     @Test
+    void leftMessage_alertsOnceAsLeft_countsInTheBadge_andIsNotRealerted() {
+        alerts.conversationChanged(conv("c1", ConvStatus.OFFLINE, 1), null);
+        alerts.messagesChanged("c1", List.of(fromVisitor("c1", 1)), true);
+        alerts.conversationChanged(conv("c1", ConvStatus.OFFLINE, 2), conv("c1", ConvStatus.OFFLINE, 1));
+        now += 120_000;
+        alerts.tick();
+
+        assertThat(shown).extracting(Alert::kind, Alert::visitor)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Alert.Kind.LEFT_MESSAGE, "Visitor c1"));
+        assertThat(badge).isEqualTo(3); // one left message nobody has + two unread
+    }
+
+    @Test
+    void leftMessageAnswered_leavesTheBadge() {
+        alerts.conversationChanged(conv("c1", ConvStatus.OFFLINE, 0), null);
+        assertThat(badge).isEqualTo(1);
+        alerts.conversationChanged(conv("c1", ConvStatus.OPEN, 0), conv("c1", ConvStatus.OFFLINE, 0));
+
+        assertThat(badge).isZero();
+    }
+
+    @Test
     void visitorStillWaiting_realertsEveryPeriod() {
         alerts.conversationChanged(conv("c1", ConvStatus.WAITING, 0), null);
         now += 29_000;

@@ -90,11 +90,18 @@ public final class Assigner implements AutoCloseable {
 
     /** Whether {@code site} can answer now. Cheap; callable from any thread. */
     public ServiceState service(SiteRecord site) {
+        ServiceState state;
         if (!BusinessHours.isOpen(site.businessHoursJson(), clock.instant())) {
-            return new ServiceState(false, ServiceState.CLOSED);
+            state = new ServiceState(false, ServiceState.CLOSED);
+        } else {
+            state = desk.availableAgents(site.key()).isEmpty() ? new ServiceState(false, ServiceState.NO_AGENTS)
+                    : ServiceState.ONLINE;
         }
-        return desk.availableAgents(site.key()).isEmpty() ? new ServiceState(false, ServiceState.NO_AGENTS)
-                : ServiceState.ONLINE;
+        // Visitors are told this at hello: until a run has seen the site, later runs tell them changes
+        // against it (else a visitor told "no agents" before the first run after a start would never
+        // hear that the first agent arrived).
+        lastService.putIfAbsent(site.key(), state);
+        return state;
     }
 
     private void run() {

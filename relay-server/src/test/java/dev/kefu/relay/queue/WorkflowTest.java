@@ -145,6 +145,60 @@ class WorkflowTest {
     }
 
     @Test
+    void leftMessage_staysOfflineWhenAnAgentComesOnline_takesTheVisitorsLaterMessages_andIsNeverClosedIdle() throws Exception {
+        admin("PUT", "/api/admin/sites/shop", "{\"assignment\":\"round_robin\",\"autoCloseSec\":1}");
+        String vid = RelayFixture.newVisitorId();
+        String left;
+        try (WsClient visitor = relay.visitor(vid)) {
+            visitor.next("welcome");
+            assertThat(visitor.next("service").get("online").asBoolean()).isFalse();
+            left = visitor.say("first visit: please call me back").path("conv").asText();
+        }
+        try (WsClient bob = relay.agent("bob")) {
+            assertThat(bob.next("welcome").get("conversations")).anySatisfy(c -> {
+                assertThat(c.get("id").asText()).isEqualTo(left);
+                assertThat(c.get("status").asText()).isEqualTo("offline");
+            });
+            try (WsClient later = relay.visitor(vid)) {
+                assertThat(later.next("welcome").get("conversations")).extracting(c -> c.get("id").asText())
+                        .containsExactly(left);
+                assertThat(later.say("second visit: still waiting for your call").path("conv").asText())
+                        .as("a later visit's message goes into the left conversation").isEqualTo(left);
+            }
+            // Another visitor's chat, now that bob is online: it waits, is given to bob, then closes for being
+            // idle. Each of those queue runs would have taken the left message too, were it queued or idle-closed.
+            String other;
+            try (WsClient visitor = relay.visitor(RelayFixture.newVisitorId())) {
+                other = visitor.say("hello").path("conv").asText();
+            }
+            bob.next(f -> conv(f, "open") && other.equals(f.get("conv").get("id").asText()), "the other chat given to bob");
+            bob.next(f -> conv(f, "closed") && other.equals(f.get("conv").get("id").asText()), "the other chat closed idle");
+        }
+        JsonNode listed = relay.apiOk("/api/visitors/shop/" + vid + "/conversations", relay.token("bob"));
+        assertThat(listed.get("conversations")).singleElement().satisfies(c -> {
+            assertThat(c.get("id").asText()).isEqualTo(left);
+            assertThat(c.get("status").asText()).isEqualTo("offline");
+            assertThat(c.get("lastSeq").asLong()).isEqualTo(2);
+            assertThat(c.path("agent").isNull() || c.path("agent").isMissingNode()).as("nobody has it").isTrue();
+        });
+    }
+
+    @Test
+    void visitorConnectedBeforeTheQueuesFirstRun_isToldWhenTheFirstAgentComesOnline(@TempDir Path own) throws Exception {
+        // a queue tick far away: bob's arrival is the queue's first run since the start, as after a restart
+        // when visitors and agents reconnect within the first tick
+        try (RelayFixture restarted = RelayFixture.start(own, c -> c.withQueueTick(600_000));
+             WsClient visitor = restarted.visitor(RelayFixture.newVisitorId())) {
+            visitor.next("welcome");
+            assertThat(visitor.next("service").get("online").asBoolean()).isFalse();
+            try (WsClient bob = restarted.agent("bob")) {
+                bob.next("welcome");
+                assertThat(visitor.next("service").get("online").asBoolean()).as("an agent can answer now").isTrue();
+            }
+        }
+    }
+
+    @Test
     void outsideBusinessHours_visitorIsToldClosed_andTheMessageIsLeftOffline() throws Exception {
         // a week with no open hours at all
         admin("PUT", "/api/admin/sites/shop", "{\"businessHours\":{\"tz\":\"Asia/Shanghai\",\"week\":{}}}");
