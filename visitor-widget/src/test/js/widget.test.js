@@ -1442,3 +1442,129 @@ test('anotherTabMeetsTheNewEpochFirst_thisTabDropsTheOldHistoryToo', () => {
   b.ws().receive(agentMsg('k1', 2, 'newer'));
   assert.deepEqual(b.messages().map((m) => m.text), ['new', 'newer']);
 });
+
+// ---------------------------------------------------------------- signed-in users on every device
+// docs/protocol.md, "A signed-in user on every device": the relay answers a signed hello with the
+// user's one visitor, refuses an anonymous hello with an id a user signed in with, and the host page
+// says when its user signs out.
+
+const SIGNED_A = "Kefu('identify',{userId:'alice',userHash:'ha'});";
+const SIGNED_B = "Kefu('identify',{userId:'bob',userHash:'hb'});";
+const USERS_VISITOR = 'v-theUsersOneVisitor01';
+
+// A browser where user alice chatted: her visitor, an agent's message, and a message left unsent.
+function browserOfAlice() {
+  const storage = new SharedStorage();
+  const tab = boot({ storage, before: SIGNED_A });
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive(agentMsg('k1', 1, 'your order ships Monday'));
+  tab.ws().drop();
+  tab.send('my address is 1 Main St');
+  assert.equal(tab.state().outbox, 1);
+  return { storage, aliceId: tab.state().visitorId };
+}
+
+test('signedWelcome_withTheUsersVisitor_adoptsItsId_andDropsWhatThisBrowserHeld', () => {
+  const storage = new SharedStorage();
+  const tab = boot({ storage });
+  welcome(tab, [{ id: 'k-here', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive(agentMsg('k-here', 1, 'before signing in'));
+  tab.ws().drop();
+  tab.send('typed while offline');
+
+  tab.kefu('identify', { userId: 'alice', userHash: 'ha' });
+  tab.clock.tick(600);
+  tab.ws().open();
+  assert.equal(tab.ws().sent[0].visitor.userId, 'alice');
+  tab.ws().receive({ type: 'welcome', session: 'S', you: { role: 'visitor', id: USERS_VISITOR },
+    conversations: [{ id: 'k-user', lastSeq: 1, status: 'open' }], heartbeatSec: 25, serverTime: Date.now() });
+  tab.ws().receive(agentMsg('k-user', 1, 'from the other device'));
+
+  assert.equal(tab.state().visitorId, USERS_VISITOR);
+  assert.deepEqual(tab.messages().filter((m) => m.from !== 'visitor').map((m) => m.text), ['from the other device']);
+  assert.deepEqual(tab.sent('send').map((f) => [f.body, f.conv]), [['typed while offline', 'k-user']],
+    'the outbox goes to the user');
+  storage.deliver();
+  assert.equal(boot({ storage, before: SIGNED_A }).state().visitorId, USERS_VISITOR, 'kept for the next page');
+});
+
+test('identityRequired_startsOverAsANewAnonymousVisitor_withNothingOfTheUser', () => {
+  const { storage, aliceId } = browserOfAlice();
+  // The page signs alice in, then the host signs her out server-side and the next hello is anonymous.
+  const tab = boot({ storage, before: SIGNED_A });
+  assert.equal(tab.messages().length, 2);
+  tab.kefu('identify', {});
+  tab.ws().open();
+  tab.ws().receive({ type: 'error', code: 'identity_required', message: 'belongs to a signed-in user' });
+  tab.ws().drop(1008);
+  tab.clock.tick(600);
+  tab.ws().open();
+
+  const hello = tab.ws().sent[0];
+  assert.notEqual(hello.visitor.id, aliceId);
+  assert.equal('userId' in hello.visitor, false);
+  assert.deepEqual(hello.resume, {});
+  assert.deepEqual(tab.messages(), []);
+  assert.equal(tab.state().outbox, 0);
+});
+
+test('logout_forgetsTheUser_andReconnectsAnonymouslyWithANewId', () => {
+  const storage = new SharedStorage();
+  const tab = boot({ storage, before: SIGNED_A });
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive(agentMsg('k1', 1, 'your order ships Monday'));
+  const aliceId = tab.state().visitorId;
+
+  tab.kefu('logout');
+  tab.ws().open();
+  const hello = tab.ws().sent[0];
+  assert.notEqual(hello.visitor.id, aliceId);
+  assert.equal('userId' in hello.visitor, false);
+  assert.deepEqual(hello.resume, {});
+  assert.deepEqual(tab.messages(), []);
+  assert.deepEqual(boot({ storage }).messages(), [], 'nothing of hers for the next page either');
+});
+
+test('pageThatSignsNobodyIn_onABrowserWhereAUserWasSignedIn_showsNoneOfTheirs', () => {
+  const { storage, aliceId } = browserOfAlice();
+  const tab = boot({ storage });
+  assert.deepEqual(tab.messages(), []);
+  assert.equal(tab.state().outbox, 0);
+  tab.ws().open();
+  assert.notEqual(tab.ws().sent[0].visitor.id, aliceId);
+  assert.deepEqual(tab.ws().sent[0].resume, {});
+});
+
+test('anotherUserSignedInOnTheSameBrowser_startsFromNothing', () => {
+  const { storage, aliceId } = browserOfAlice();
+  const tab = boot({ storage, before: SIGNED_B });
+  assert.deepEqual(tab.messages(), []);
+  assert.equal(tab.state().outbox, 0);
+  tab.ws().open();
+  assert.notEqual(tab.ws().sent[0].visitor.id, aliceId);
+  assert.equal(tab.ws().sent[0].visitor.userId, 'bob');
+});
+
+test('sameUserOnTheNextPage_keepsTheirHistoryAndOutbox', () => {
+  const { storage, aliceId } = browserOfAlice();
+  const tab = boot({ storage, before: SIGNED_A });
+  assert.deepEqual(tab.messages().map((m) => m.text), ['your order ships Monday', 'my address is 1 Main St']);
+  tab.ws().open();
+  assert.equal(tab.ws().sent[0].visitor.id, aliceId);
+  assert.deepEqual(tab.ws().sent[0].resume, { k1: 1 });
+});
+
+test('hostIdOfTheSignedInUser_onTheNextPage_keepsTheUsersVisitorAndHistory', () => {
+  const { storage, aliceId } = browserOfAlice();
+  const tab = boot({ storage, before: "Kefu('identify',{id:'host-id-of-alice-0001',userId:'alice',userHash:'ha'});" });
+  assert.equal(tab.state().visitorId, aliceId);
+  assert.equal(tab.messages().length, 2);
+});
+
+test('downloadUrl_carriesTheSignedIdentity', () => {
+  const tab = boot({ before: SIGNED_A });
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive(agentMsg('k1', 1, '', { kind: 'image', file: { key: 'kefu/a/x/p.png', name: 'p.png', size: 10, mime: 'image/png' } }));
+  const ask = fileUrlRequest(tab, 'kefu/a/x/p.png');
+  assert.match(ask.url, /&userId=alice&userHash=ha$/);
+});

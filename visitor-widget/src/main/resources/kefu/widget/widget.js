@@ -285,6 +285,7 @@
   var outbox = [];
   var reads = {};                 // conv id -> {me: seq I have seen, agent: seq an agent has seen}
   var epoch = null;               // the welcome.epoch the seqs above were got under; null: none yet
+  var signedUser = null;          // the userId the stored visitor was last welcomed as; null: anonymous
   loadModel();
 
   function loadModel() {
@@ -293,6 +294,7 @@
     outbox = store.get('outbox', []);
     reads = store.get('reads', {});
     epoch = store.get('epoch', null);
+    signedUser = store.get('uid', null);
   }
 
   // Drops every conversation with its messages and read marks, in storage and on screen.
@@ -700,6 +702,7 @@
     var on = { frame: onFrame, down: onDown };
     transport = useWebSocket() ? openWebSocket(hello, on) : openLongPoll(hello, on);
     transport.resumeSent = hello.resume;
+    transport.userSent = hello.visitor.userId || null;
     renderStatus();
   }
 
@@ -852,6 +855,14 @@
     // Not in protocol v1: a future welcome may say the site turned typing preview off.
     if (f.typingPreview === false) typingPreview = false;
     var resumed = t.resumeSent || {};
+    var you = f.you && f.you.id;
+    if (typeof you === 'string' && you !== visitorId && ID_RE.test(you)) {
+      // Signed in, we are the user's one visitor, shared by their devices (docs/protocol.md, "A
+      // signed-in user on every device"); what we held was this browser's own. The outbox stays.
+      setVisitorId(you);
+      resumed = {};
+    }
+    if (t.userSent !== signedUser) setSignedUser(t.userSent);
     if (f.epoch && f.epoch !== epoch) {
       // The relay's store was restored from a backup (docs/protocol.md, "epoch"): our seqs may name
       // other messages now, and it ignored our resume. The replay that follows brings what it has;
@@ -995,6 +1006,13 @@
       // The host's signature is wrong: chatting anonymously beats not chatting at all.
       warn('identify(): userHash rejected by the relay; continuing without userId');
       dropSignedIdentity = true;
+      return;
+    }
+    if (code === 'identity_required') {
+      // Our id belongs to a signed-in user and this hello did not sign them in (they signed out
+      // without Kefu('logout')): go on as a new anonymous visitor. The relay closes; we reconnect.
+      warn('visitor id belongs to a signed-in user; continuing as a new anonymous visitor');
+      forgetVisitor();
       return;
     }
     if (FINAL[code]) {
@@ -1619,6 +1637,9 @@
     if (c && c.wait) return c.wait.push(done);
     c = urls[key] = { wait: [done] };
     var q = '?key=' + encodeURIComponent(key) + '&site=' + encodeURIComponent(cfg.site) + '&visitor=' + encodeURIComponent(visitorId);
+    if (identity.userId && !dropSignedIdentity) {
+      q += '&userId=' + encodeURIComponent(identity.userId) + '&userHash=' + encodeURIComponent(identity.userHash);
+    }
     httpJson('GET', cfg.relay + '/api/files/url' + q, null, LP_SEND_TIMEOUT, function (status, json) {
       // Only http(s): the URL is about to become an image source or a window's location.
       var url = status === 200 && json && /^https?:\/\//i.test(json.url) ? json.url : null;
@@ -2427,7 +2448,7 @@
   window.addEventListener('storage', function (ev) {
     if (ev.key && ev.key.indexOf(PREFIX) !== 0) return;
     var key = ev.key ? ev.key.slice(PREFIX.length) : null;
-    if (key === null || key === 'vid' || key === 'epoch') {
+    if (key === null || key === 'vid' || key === 'epoch' || key === 'uid') {
       var before = visitorId;
       visitorId = store.get('vid', visitorId);
       loadModel();
@@ -2509,8 +2530,12 @@
       if (info[fields[i]] != null) next[fields[i]] = String(info[fields[i]]);
     }
     if (info.attrs && typeof info.attrs === 'object') next.attrs = info.attrs;
-    var idChanged = info.id != null && setVisitorId(String(info.id));
-    var changed = idChanged || JSON.stringify(next) !== JSON.stringify(identity);
+    // What is stored was another signed-in user's, or this one's who is now signed out: none of it may show.
+    var forgot = !!signedUser && (next.userId || null) !== signedUser;
+    if (forgot) forgetVisitor();
+    // Signed in as the stored user, the relay names the visitor: a host id would only drop what we hold.
+    var idChanged = info.id != null && !(next.userId && next.userId === signedUser) && setVisitorId(String(info.id));
+    var changed = forgot || idChanged || JSON.stringify(next) !== JSON.stringify(identity);
     identity = next;
     if (!changed) return;
     dropSignedIdentity = false;
@@ -2536,6 +2561,30 @@
     return true;
   }
 
+  // Starts over as a new anonymous visitor: a new random id, nothing kept of the old one (its
+  // conversations, outbox, pending contact and rating). On a sign-out, and whenever what is stored
+  // belongs to a signed-in user other than the one on the page now (a shared computer).
+  function forgetVisitor() {
+    updateOutbox(function (list) { list.length = 0; });
+    urls = {};
+    setVisitorId('v-' + randomString(20));
+    setSignedUser(null);
+  }
+
+  function setSignedUser(userId) {
+    signedUser = userId;
+    store.set('uid', userId);
+  }
+
+  // The host's user signed out: forget them in this browser and go on anonymously.
+  function logout() {
+    identity = {};
+    dropSignedIdentity = false;
+    forgetVisitor();
+    if (stoppedFor === 'bad_identity') stoppedFor = null;
+    if (ready) reconnectNow();
+  }
+
   // Test hook (harmless): what a browser test needs to wait on.
   function debugState() {
     var conv = currentConv();
@@ -2553,6 +2602,7 @@
 
   var API = {
     identify: identify,
+    logout: logout,
     open: function () { openPanel(true); },
     close: function () { closePanel(false); },
     state: debugState,
@@ -2591,6 +2641,9 @@
   }
 
   function start() {
+    // The stored visitor was signed in, and the page signs nobody in (or someone else): the user
+    // signed out without Kefu('logout'). Nothing of theirs may show.
+    if (signedUser && (identity.userId || null) !== signedUser) forgetVisitor();
     sweepLostUploads();
     mount();
     hookHistory();

@@ -23,6 +23,12 @@ public enum ErrorCode {
     BAD_TOKEN("bad_token", true),
     /** A visitor's {@code userHash} does not match {@code userId} under the site secret, or its id is malformed. Closes. */
     BAD_IDENTITY("bad_identity", true),
+    /**
+     * The visitor id belongs to a signed-in user (it was used with a signed {@code userId}) and the
+     * hello did not sign that user in: its history is not shown. Make a new id and connect again
+     * anonymously (the user logged out on a shared computer). Closes.
+     */
+    IDENTITY_REQUIRED("identity_required", true),
     /** The visitor's {@code site} key is not known to the relay. Closes. */
     UNKNOWN_SITE("unknown_site", true),
     /** Not valid JSON, a missing or mistyped field, or a frame out of order (a second hello). */

@@ -87,7 +87,7 @@ public final class RelayServer implements AutoCloseable {
         store = new SqliteMessageStore(db, config.writeBatch(), config.writeQueue(), meters);
         PasswordHasher hasher = new PasswordHasher(config.passwordIterations());
         AuthService auth = new AuthService(accounts, hasher,
-                new TokenService(tokenKey, config.tokenTtl(), Clock.systemUTC()));
+                new TokenService(tokenKey, config.tokenTtl(), Clock.systemUTC()), store);
         DeskStore deskStore = new DeskStore(db);
         HistoryStore history = new HistoryStore(db, store::indexForSearch);
         VisitorTracker tracker = new VisitorTracker();

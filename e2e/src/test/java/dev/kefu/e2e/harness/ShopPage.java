@@ -19,6 +19,7 @@ public final class ShopPage {
     private boolean tappingWebSocket;
     private String csp;
     private String pageLang = "zh-CN";
+    private String identify = "";
 
     private ShopPage(String widgetBase) {
         this.widgetBase = widgetBase;
@@ -39,6 +40,15 @@ public final class ShopPage {
     /** The {@code lang} of the page's {@code <html>} element (default zh-CN). */
     public ShopPage pageLang(String lang) {
         this.pageLang = lang;
+        return this;
+    }
+
+    /**
+     * Signs the host's user in the documented way: {@code Kefu('identify', {userId, userHash})}
+     * through the stub, before the widget loads. {@code userId} is made of letters and digits.
+     */
+    public ShopPage signedIn(String userId, String userHash) {
+        this.identify = ";Kefu('identify',{userId:'" + userId + "',userHash:'" + userHash + "'});";
         return this;
     }
 
@@ -131,7 +141,7 @@ public final class ShopPage {
                     window.evalBlocked = (function () { try { eval('1'); return false; } catch (e) { return true; } })();
                     %2$s
                   </script>
-                  <script%1$s>window.Kefu=window.Kefu||function(){(Kefu.q=Kefu.q||[]).push(arguments)}</script>
+                  <script%1$s>window.Kefu=window.Kefu||function(){(Kefu.q=Kefu.q||[]).push(arguments)}%5$s</script>
                   %3$s
                 </head>
                 <body>
@@ -139,6 +149,7 @@ public final class ShopPage {
                   <p>A host page for the widget's browser tests.</p>
                 </body>
                 </html>
-                """.formatted(nonce, withoutWebSocket ? "delete window.WebSocket;" : tappingWebSocket ? TAP : "", tag, pageLang);
+                """.formatted(nonce, withoutWebSocket ? "delete window.WebSocket;" : tappingWebSocket ? TAP : "", tag, pageLang,
+                identify);
     }
 }

@@ -1,24 +1,45 @@
 package dev.kefu.relay.auth;
 
+import dev.kefu.protocol.ErrorCode;
 import dev.kefu.relay.store.AccountStore;
 import dev.kefu.relay.store.AgentRecord;
+import dev.kefu.relay.store.MessageStore;
 import dev.kefu.relay.store.SiteRecord;
+import dev.kefu.relay.store.StoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Who may connect: agents by password (for a token) or by token, visitors by site key and, when
  * the site signs identities, by {@code userHash}.
+ *
+ * <p>A visitor signed in by its site ({@code userId} + {@code userHash}) is one visitor on every
+ * device: whatever id its browser presents, it is the user's canonical visitor (see
+ * {@link MessageStore#signIn}). An id once used by a signed-in user is that user's: another user
+ * presenting it gets their own visitor, and a hello presenting it without the user is refused
+ * ({@link ErrorCode#IDENTITY_REQUIRED}), so a shared computer never shows one user's history to
+ * the next.
  */
 public final class AuthService {
+    private static final Logger log = LoggerFactory.getLogger(AuthService.class);
+    /** Longest a hello waits for the write that makes a new user's visitor (one group commit, normally ms). */
+    private static final long SIGN_IN_TIMEOUT_MS = 10_000;
+
     private final AccountStore accounts;
     private final PasswordHasher hasher;
     private final TokenService tokens;
+    private final MessageStore store;
 
-    public AuthService(AccountStore accounts, PasswordHasher hasher, TokenService tokens) {
+    public AuthService(AccountStore accounts, PasswordHasher hasher, TokenService tokens, MessageStore store) {
         this.accounts = accounts;
         this.hasher = hasher;
         this.tokens = tokens;
+        this.store = store;
     }
 
     /** A token for an enabled agent whose password matches, else empty. Slow on purpose. */
@@ -49,6 +70,78 @@ public final class AuthService {
 
     public Optional<SiteRecord> site(String key) {
         return key == null ? Optional.empty() : accounts.site(key);
+    }
+
+    /**
+     * Who a visitor of {@code site} is, from what it says of itself (a hello's {@code visitor}, or a
+     * file request): its id must be well formed and its {@code userId}, if any, signed. Blocks and
+     * origins are the caller's to check, against the answer's id and the presented one. May wait
+     * for one store write, the first time a user signs in or a browser's id is bound to a user.
+     */
+    public VisitorCheck visitor(SiteRecord site, String presentedId, String userId, String userHash) {
+        if (!VisitorIdentity.isWellFormedId(presentedId)) {
+            return new VisitorCheck.Refused(ErrorCode.BAD_IDENTITY, "visitor.id must be 16 to 64 characters of [A-Za-z0-9_-]");
+        }
+        if (userId != null && !VisitorIdentity.verify(site.secret(), userId, userHash)) {
+            return new VisitorCheck.Refused(ErrorCode.BAD_IDENTITY, "userHash does not sign userId for this site");
+        }
+        try {
+            Optional<String> boundTo = store.userOf(site.key(), presentedId);
+            if (userId == null) {
+                return boundTo.isPresent()
+                        ? new VisitorCheck.Refused(ErrorCode.IDENTITY_REQUIRED, "this visitor id belongs to a signed-in "
+                                + "user; sign that user in (userId, userHash) or connect with a new id")
+                        : new VisitorCheck.Admitted(presentedId, null, false);
+            }
+            Optional<String> canonical = store.visitorOf(site.key(), userId);
+            if (canonical.isPresent() && boundTo.isPresent()) {
+                return new VisitorCheck.Admitted(canonical.get(), userId, false); // nothing to bind
+            }
+            MessageStore.SignIn in = store.signIn(site.key(), presentedId, userId)
+                    .get(SIGN_IN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return new VisitorCheck.Admitted(in.visitorId(), userId, in.boundNow());
+        } catch (StoreException | ExecutionException | TimeoutException e) {
+            log.warn("signing in a visitor of {} failed: {}", site.key(), e.toString());
+            return new VisitorCheck.Refused(ErrorCode.SERVER_BUSY, "the store is unavailable; retry");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new VisitorCheck.Refused(ErrorCode.SERVER_BUSY, "interrupted; retry");
+        }
+    }
+
+    /**
+     * As {@link #visitor}, for a visitor asking to download a file it names by key: an id bound to
+     * a user, presented without {@code userId}, reads as that user's visitor rather than being
+     * refused. Widgets from before signed-in users were one visitor send no {@code userId} with a
+     * download; they keep opening the files of the user's conversations. Nothing is listed this
+     * way: the caller must know the file's exact key, which only the user's history shows.
+     */
+    public VisitorCheck fileReader(SiteRecord site, String presentedId, String userId, String userHash) {
+        if (userId == null && VisitorIdentity.isWellFormedId(presentedId)) {
+            try {
+                Optional<String> boundTo = store.userOf(site.key(), presentedId);
+                if (boundTo.isPresent()) {
+                    String canonical = store.visitorOf(site.key(), boundTo.get()).orElse(presentedId);
+                    return new VisitorCheck.Admitted(canonical, boundTo.get(), false);
+                }
+            } catch (StoreException e) {
+                return new VisitorCheck.Refused(ErrorCode.SERVER_BUSY, "the store is unavailable; retry");
+            }
+        }
+        return visitor(site, presentedId, userId, userHash);
+    }
+
+    /** The answer of {@link #visitor}. */
+    public sealed interface VisitorCheck {
+        /**
+         * The visitor to act as: {@code visitorId} is the canonical visitor of {@code userId} (null:
+         * anonymous, and then the presented id); {@code boundNow}: the presented id was bound to
+         * the user just now, so anonymous connections still using it must go.
+         */
+        record Admitted(String visitorId, String userId, boolean boundNow) implements VisitorCheck {}
+
+        /** Refused: {@code BAD_IDENTITY}, {@code IDENTITY_REQUIRED}, or {@code SERVER_BUSY} (retry later). */
+        record Refused(ErrorCode code, String message) implements VisitorCheck {}
     }
 
     /** A successful login: the token, when it expires (epoch ms) and the agent. */

@@ -12,7 +12,7 @@ import dev.kefu.protocol.FrameException;
 import dev.kefu.protocol.Limits;
 import dev.kefu.protocol.MessageKind;
 import dev.kefu.protocol.Role;
-import dev.kefu.relay.auth.VisitorIdentity;
+import dev.kefu.relay.auth.AuthService;
 import dev.kefu.relay.store.AgentRecord;
 import dev.kefu.relay.store.AppendResult;
 import dev.kefu.relay.store.BlockRecord;
@@ -75,6 +75,8 @@ public final class ClientSession {
     private volatile AgentRecord agent;
     private volatile SiteRecord site;
     private volatile String visitorId;
+    /** The signed-in user this visitor session is, or null (anonymous, or an agent). */
+    private volatile String userId;
     private Sender self;
     private Frame.Party party;
 
@@ -149,6 +151,11 @@ public final class ClientSession {
 
     String visitorId() {
         return visitorId;
+    }
+
+    /** Whether this is a visitor's connection that no site-signed user id vouches for. */
+    boolean isAnonymousVisitor() {
+        return agent == null && visitorId != null && userId == null;
     }
 
     private boolean isAdmin() {
@@ -358,27 +365,42 @@ public final class ClientSession {
             return false;
         }
         Frame.VisitorInfo v = hello.visitor();
-        if (v == null || !VisitorIdentity.isWellFormedId(v.id())) {
-            refuseAndClose(ErrorCode.BAD_IDENTITY, "visitor.id must be 16 to 64 characters of [A-Za-z0-9_-]");
+        // A signed-in user is the same visitor on every device: from here on this session is the
+        // user's canonical visitor, whatever id the browser presented.
+        AuthService.VisitorCheck check = v == null
+                ? new AuthService.VisitorCheck.Refused(ErrorCode.BAD_IDENTITY, "hello.visitor is required")
+                : hub.auth.visitor(s.get(), v.id(), v.userId(), v.userHash());
+        if (check instanceof AuthService.VisitorCheck.Refused r) {
+            if (r.code() == ErrorCode.SERVER_BUSY) {
+                error(r.code(), r.message(), null);
+                state = State.CLOSED;
+                transport.close(CloseCodes.TRY_AGAIN_LATER, r.code().wire());
+            } else {
+                refuseAndClose(r.code(), r.message());
+            }
             return false;
         }
-        if (v.userId() != null && !VisitorIdentity.verify(s.get().secret(), v.userId(), v.userHash())) {
-            refuseAndClose(ErrorCode.BAD_IDENTITY, "userHash does not sign userId for this site");
-            return false;
-        }
-        Optional<BlockRecord> block = hub.desk.blockFor(s.get().key(), v.id(), transport.remoteAddress());
+        AuthService.VisitorCheck.Admitted admitted = (AuthService.VisitorCheck.Admitted) check;
+        String ip = transport.remoteAddress();
+        Optional<BlockRecord> block = hub.desk.blockFor(s.get().key(), admitted.visitorId(), ip)
+                .or(() -> hub.desk.blockFor(s.get().key(), v.id(), ip));
         if (block.isPresent()) {
             refuseAndClose(ErrorCode.NOT_ALLOWED, "you cannot chat on this site");
             return false;
         }
         site = s.get();
-        visitorId = v.id();
+        visitorId = admitted.visitorId();
+        userId = admitted.userId();
+        if (admitted.boundNow()) {
+            hub.signedIn(site.key(), v.id());
+        }
         String name = clip(v.name(), 200);
         self = new Sender(Role.VISITOR, visitorId, name, site.key());
         party = new Frame.Party(Role.VISITOR, visitorId, name);
-        hub.tracker.connected(site.key(), v, transport.userAgent(), transport.remoteAddress()).ifPresent(hub::toAgents);
+        Frame.VisitorInfo tracked = new Frame.VisitorInfo(visitorId, v.name(), v.email(), v.attrs(), null, null);
+        hub.tracker.connected(site.key(), tracked, transport.userAgent(), ip).ifPresent(hub::toAgents);
         hub.store.saveVisitor(new VisitorRecord(site.key(), visitorId, name, clip(v.email(), 200), attrsJson(v),
-                        v.userId(), System.currentTimeMillis()))
+                        userId, System.currentTimeMillis()))
                 .exceptionally(e -> {
                     log.warn("saving visitor {} failed: {}", visitorId, e.getMessage());
                     return null;

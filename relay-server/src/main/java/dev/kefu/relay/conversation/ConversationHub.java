@@ -431,6 +431,26 @@ public final class ConversationHub implements Desk, AutoCloseable {
         });
     }
 
+    /**
+     * A browser's visitor id was bound to a signed-in user just now: its anonymous connections (a
+     * tab that connected before the sign-in) may no longer see what this user does. They get the
+     * answer an anonymous hello with that id now gets, and are closed.
+     */
+    void signedIn(String site, String presentedId) {
+        Set<ClientSession> set = visitors.get(site + "/" + presentedId);
+        if (set == null) {
+            return;
+        }
+        String json = FrameCodec.encode(Frame.Error.of(ErrorCode.IDENTITY_REQUIRED,
+                "this visitor id now belongs to a signed-in user; connect with a new id"));
+        for (ClientSession s : set) {
+            if (s.isAnonymousVisitor()) {
+                s.sendLater(json);
+                s.closeLater(CloseCodes.POLICY_VIOLATION, ErrorCode.IDENTITY_REQUIRED.wire());
+            }
+        }
+    }
+
     /** Whether a browser page from {@code origin} may talk to {@code siteKey}'s visitor endpoints (CORS). */
     public boolean originAllowed(String siteKey, String origin) {
         if (siteKey == null) {

@@ -58,8 +58,29 @@ public interface MessageStore extends AutoCloseable {
     /** Records that {@code readerKey} has seen {@code conv} up to {@code seq} (never moves back). */
     CompletableFuture<Boolean> markRead(String conv, String readerKey, long seq);
 
-    /** Records a visitor's details and last visit. */
+    /** Records a visitor's details and last visit. A visitor bound to a user stays bound to it. */
     CompletableFuture<Void> saveVisitor(VisitorRecord visitor);
+
+    /**
+     * The signed-in user {@code visitorId} of {@code site} is bound to, or empty (an anonymous or
+     * unknown visitor). An id is bound to the first user signed in with it, and stays so.
+     */
+    Optional<String> userOf(String site, String visitorId);
+
+    /** A signed-in user's canonical visitor: the first visitor bound to it (by first visit, then id), or empty. */
+    Optional<String> visitorOf(String site, String userId);
+
+    /**
+     * Signs {@code userId} in on a browser that presents {@code presentedId}, in one write (so two
+     * devices of a new user cannot each become its visitor): the user's canonical visitor, made now
+     * if the user is new (the presented id when it is bound to nobody, else a new random id), and
+     * the presented id bound to the user when it was bound to nobody, so that later hellos presenting
+     * it anonymously or for another user get none of this user's history.
+     */
+    CompletableFuture<SignIn> signIn(String site, String presentedId, String userId);
+
+    /** {@code visitorId}: the user's canonical visitor; {@code boundNow}: the presented id was bound to the user by this sign-in. */
+    record SignIn(String visitorId, boolean boundNow) {}
 
     Optional<Conversation> conversation(String id);
 

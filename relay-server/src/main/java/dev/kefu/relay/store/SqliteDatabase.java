@@ -29,7 +29,7 @@ public final class SqliteDatabase implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
     /** Migration scripts in order; version N is {@code MIGRATIONS[N-1]}. Append, never edit. */
     private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__workflow.sql", "V3__files.sql",
-            "V4__closed_changes.sql", "V5__search_backlog.sql");
+            "V4__closed_changes.sql", "V5__search_backlog.sql", "V6__signed_visitors.sql");
     private static final int READERS = 4;
     /** The database's file name in the data folder; SQLite keeps {@code -wal} and {@code -shm} files beside it. */
     public static final String FILE_NAME = "kefu.db";

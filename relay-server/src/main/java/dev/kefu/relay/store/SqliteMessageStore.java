@@ -445,8 +445,8 @@ public final class SqliteMessageStore implements MessageStore {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO visitors (site, id, name, email, attrs, "
                     + "user_id, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (site, id) DO UPDATE SET "
                     + "name = coalesce(excluded.name, visitors.name), email = coalesce(excluded.email, visitors.email), "
-                    + "attrs = coalesce(excluded.attrs, visitors.attrs), user_id = coalesce(excluded.user_id, "
-                    + "visitors.user_id), last_seen = excluded.last_seen")) {
+                    + "attrs = coalesce(excluded.attrs, visitors.attrs), user_id = coalesce(visitors.user_id, "
+                    + "excluded.user_id), last_seen = excluded.last_seen")) {
                 ps.setString(1, v.site());
                 ps.setString(2, v.id());
                 ps.setString(3, v.name());
@@ -459,6 +459,71 @@ public final class SqliteMessageStore implements MessageStore {
             }
             return null;
         });
+    }
+
+    @Override
+    public Optional<String> userOf(String site, String visitorId) {
+        return Optional.ofNullable(db.read(c -> userOf(c, site, visitorId)));
+    }
+
+    @Override
+    public Optional<String> visitorOf(String site, String userId) {
+        return Optional.ofNullable(db.read(c -> visitorOf(c, site, userId)));
+    }
+
+    @Override
+    public CompletableFuture<SignIn> signIn(String site, String presentedId, String userId) {
+        return writer.submit(c -> {
+            long now = System.currentTimeMillis();
+            String canonical = visitorOf(c, site, userId);
+            boolean presentedFree = userOf(c, site, presentedId) == null;
+            if (canonical == null) {
+                // A new user: the browser's own id, unless another user signed in with it first.
+                canonical = presentedFree ? presentedId : "v-" + Ids.random(22);
+                bindVisitor(c, site, canonical, userId, now);
+                return new SignIn(canonical, canonical.equals(presentedId));
+            }
+            if (presentedFree && !canonical.equals(presentedId)) {
+                bindVisitor(c, site, presentedId, userId, now);
+                return new SignIn(canonical, true);
+            }
+            return new SignIn(canonical, false);
+        });
+    }
+
+    /** Binds a visitor id bound to nobody to {@code userId} (a new row if the id was never seen). */
+    private static void bindVisitor(Connection c, String site, String id, String userId, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO visitors (site, id, user_id, first_seen, last_seen) "
+                + "VALUES (?,?,?,?,?) ON CONFLICT (site, id) DO UPDATE SET user_id = excluded.user_id "
+                + "WHERE visitors.user_id IS NULL")) {
+            ps.setString(1, site);
+            ps.setString(2, id);
+            ps.setString(3, userId);
+            ps.setLong(4, now);
+            ps.setLong(5, now);
+            ps.executeUpdate();
+        }
+    }
+
+    private static String userOf(Connection c, String site, String visitorId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT user_id FROM visitors WHERE site = ? AND id = ?")) {
+            ps.setString(1, site);
+            ps.setString(2, visitorId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    private static String visitorOf(Connection c, String site, String userId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM visitors WHERE site = ? AND user_id = ? "
+                + "ORDER BY first_seen, id LIMIT 1")) {
+            ps.setString(1, site);
+            ps.setString(2, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
     }
 
     // ---- reads ----

@@ -5,7 +5,6 @@ import dev.kefu.protocol.ErrorCode;
 import dev.kefu.protocol.FrameCodec;
 import dev.kefu.protocol.FrameException;
 import dev.kefu.relay.auth.AuthService;
-import dev.kefu.relay.auth.VisitorIdentity;
 import dev.kefu.relay.files.FileException;
 import dev.kefu.relay.files.FileService;
 import dev.kefu.relay.store.AgentRecord;
@@ -101,7 +100,7 @@ final class FilesHandler {
                 }
                 case "/api/files/policy" -> {
                     Visitor v = visitor(body.path("site").asText(null), body.path("visitor").asText(null),
-                            body.path("userId").asText(null), body.path("userHash").asText(null), request);
+                            body.path("userId").asText(null), body.path("userHash").asText(null), false, request);
                     Http.json(response, 200, files.browserPolicy(v.site.key(), v.id, base).toString(), callback);
                 }
                 default -> {
@@ -113,7 +112,7 @@ final class FilesHandler {
                         requireAgentMayRead(agent(request), key);
                     } else {
                         Visitor v = visitor(query.getValue("site"), query.getValue("visitor"), query.getValue("userId"),
-                                query.getValue("userHash"), request);
+                                query.getValue("userHash"), true, request);
                         requireVisitorMayRead(v, key);
                     }
                     Http.json(response, 200, files.downloadUrl(key, base, URL_TTL).toString(), callback);
@@ -262,23 +261,33 @@ final class FilesHandler {
 
     private record Visitor(SiteRecord site, String id) {}
 
-    /** The same checks a visitor's hello passes: site, origin, id form, signed identity, block list. */
-    private Visitor visitor(String siteKey, String id, String userId, String userHash, Request request) {
+    /**
+     * The same checks a visitor's hello passes: site, origin, id form, signed identity, block list.
+     * {@code download}: the visitor asks for a file by key (see {@link AuthService#fileReader}).
+     */
+    private Visitor visitor(String siteKey, String id, String userId, String userHash, boolean download,
+                            Request request) {
         SiteRecord site = auth.site(siteKey).orElseThrow(() -> new FileException(404, "unknown site"));
         String origin = request.getHeaders().get(HttpHeader.ORIGIN);
         if (!site.origins().isEmpty() && origin != null && !site.origins().contains(origin)) {
             throw new FileException(403, "origin not allowed for this site");
         }
-        if (!VisitorIdentity.isWellFormedId(id)) {
-            throw new FileException(403, "visitor id must be 16 to 64 characters of [A-Za-z0-9_-]");
+        // A signed-in user's files are its canonical visitor's, whichever device asks.
+        AuthService.VisitorCheck check = download ? auth.fileReader(site, id, userId, userHash)
+                : auth.visitor(site, id, userId, userHash);
+        if (check instanceof AuthService.VisitorCheck.Refused r) {
+            throw switch (r.code()) {
+                case SERVER_BUSY -> new FileException(503, r.message());
+                case IDENTITY_REQUIRED -> new FileException(403, r.code(), r.message());
+                default -> new FileException(403, r.message());
+            };
         }
-        if (userId != null && !VisitorIdentity.verify(site.secret(), userId, userHash)) {
-            throw new FileException(403, "userHash does not sign userId");
-        }
-        if (desk.blockFor(site.key(), id, Request.getRemoteAddr(request)).isPresent()) {
+        String visitorId = ((AuthService.VisitorCheck.Admitted) check).visitorId();
+        String ip = Request.getRemoteAddr(request);
+        if (desk.blockFor(site.key(), visitorId, ip).or(() -> desk.blockFor(site.key(), id, ip)).isPresent()) {
             throw new FileException(403, "you cannot use this site");
         }
-        return new Visitor(site, id);
+        return new Visitor(site, visitorId);
     }
 
     private AgentRecord agent(Request request) {
@@ -293,7 +302,7 @@ final class FilesHandler {
     }
 
     private static void error(Response response, FileException e, Callback callback) {
-        ErrorCode code = switch (e.status()) {
+        ErrorCode code = e.code() != null ? e.code() : switch (e.status()) {
             case 401 -> ErrorCode.BAD_TOKEN;
             case 403 -> ErrorCode.NOT_ALLOWED;
             case 413 -> ErrorCode.TOO_LARGE;

@@ -43,7 +43,7 @@ final class Http {
     static int statusOf(ErrorCode code) {
         return switch (code) {
             case BAD_TOKEN -> 401;
-            case BAD_IDENTITY, NOT_ALLOWED -> 403;
+            case BAD_IDENTITY, IDENTITY_REQUIRED, NOT_ALLOWED -> 403;
             case UNKNOWN_SITE, UNKNOWN_SESSION, UNKNOWN_CONV -> 404;
             case TOO_LARGE -> 413;
             case RATE_LIMITED -> 429;

@@ -3,6 +3,7 @@ package dev.kefu.relay.transport;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
 import dev.kefu.protocol.FrameCodec;
+import dev.kefu.relay.auth.VisitorIdentity;
 import dev.kefu.relay.config.RelayConfig;
 import dev.kefu.relay.testing.RelayFixture;
 import dev.kefu.relay.testing.RelayTest;
@@ -115,6 +116,28 @@ class LongPollTest extends RelayTest {
         HttpResponse<String> notJson = relay.post("/lp/open", "{oops");
         assertThat(notJson.statusCode()).isEqualTo(400);
         assertThat(FrameCodec.parse(notJson.body()).get("frames").get(0).get("code").asText()).isEqualTo("hello_required");
+    }
+
+    @Test
+    void signedVisitorOverLongPoll_isTheUsersOneVisitor_andAnAnonymousOpenOfItsIdIsRefused() throws Exception {
+        String phoneId = RelayFixture.newVisitorId();
+        String hash = VisitorIdentity.userHash(RelayFixture.SITE_SECRET, "42");
+        try (WsClient phone = WsClient.connect(relay.ws("/ws/visitor"))) {
+            phone.send(new Frame.Hello("visitor", RelayFixture.SITE, null,
+                    new Frame.VisitorInfo(phoneId, null, null, null, "42", hash), null, null));
+            phone.next("welcome");
+        }
+        try (LongPollClient laptop = new LongPollClient(relay.relay.httpUri())) {
+            assertThat(laptop.open(new Frame.Hello("visitor", RelayFixture.SITE, null,
+                    new Frame.VisitorInfo(RelayFixture.newVisitorId(), null, null, null, "42", hash), null, null)))
+                    .isEqualTo(200);
+            assertThat(laptop.next("welcome").get("you").get("id").asText()).isEqualTo(phoneId);
+        }
+        try (LongPollClient loggedOut = new LongPollClient(relay.relay.httpUri())) {
+            assertThat(loggedOut.open(RelayFixture.visitorHello(phoneId, Map.of()))).isEqualTo(403);
+            assertThat(loggedOut.lp).isNull();
+            assertThat(loggedOut.next("error").get("code").asText()).isEqualTo("identity_required");
+        }
     }
 
     @Test

@@ -1,0 +1,61 @@
+package dev.kefu.e2e;
+
+import dev.kefu.e2e.harness.HostSite;
+import dev.kefu.e2e.harness.ShopPage;
+import dev.kefu.e2e.harness.TestRelay;
+import dev.kefu.e2e.harness.WidgetPage;
+import dev.kefu.e2e.harness.WidgetPage.Bubble;
+import dev.kefu.relay.auth.VisitorIdentity;
+import dev.kefu.relay.testing.WsClient;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+/**
+ * A customer signed in by the shop (docs/protocol.md, "A signed-in user on every device") chats on
+ * the phone, then opens the shop on the laptop: one history. Two host origins play the two devices
+ * (each origin has storage of its own, as two browsers do). Then the customer signs out on the
+ * laptop and someone else signs in there: nothing of the first customer's shows.
+ */
+class SignedInUserTest extends BrowserTest {
+    private static final String SECRET = "shop-secret-0123456789"; // TestRelay's shop
+    private static final String ON_THE_PHONE = "手机上问的 asked on the phone";
+    private static final String ANSWER = "已发货 it ships today";
+    private static final String ON_THE_LAPTOP = "电脑上接着问 and on the laptop";
+
+    private static ShopPage signedIn(TestRelay relay, String userId) {
+        return ShopPage.embedding(relay.baseUrl()).signedIn(userId, VisitorIdentity.userHash(SECRET, userId));
+    }
+
+    @Test
+    void signedInUser_onTwoDevices_seesOneHistory_andAfterSignOutTheNextUserSeesNoneOfIt() throws Exception {
+        TestRelay relay = closeAfter(TestRelay.start(data));
+        HostSite laptopOrigin = closeAfter(HostSite.start());
+        try (WsClient agent = relay.agent()) {
+            WidgetPage phone = browser.open(site.publish("/", signedIn(relay, "customer42"))).awaitConnected();
+            phone.type(ON_THE_PHONE);
+            String conv = agent.nextVisitorMessage().get("conv").asText();
+            agent.reply(conv, ANSWER);
+            phone.awaitMessages(2, "the question and the answer on the phone", Bubble::acked);
+            String usersVisitor = phone.visitorId();
+
+            WidgetPage laptop = browser.open(laptopOrigin.publish("/", signedIn(relay, "customer42"))).awaitConnected();
+            laptop.awaitMessages(2, "the phone's conversation on the laptop", Bubble::acked);
+            assertThat(laptop.visitorId()).as("one visitor on both devices").isEqualTo(usersVisitor);
+            laptop.type(ON_THE_LAPTOP);
+            assertThat(agent.nextVisitorMessage().get("conv").asText()).as("the same conversation").isEqualTo(conv);
+            assertThat(laptop.awaitMessages(3, "the whole history on the laptop", Bubble::acked))
+                    .extracting(Bubble::from, Bubble::text)
+                    .containsExactly(tuple("visitor", ON_THE_PHONE), tuple("agent", ANSWER), tuple("visitor", ON_THE_LAPTOP));
+
+            // Signed out on the laptop (a shared computer), then someone else signs in there.
+            laptop.js("Kefu('logout')");
+            laptop.await("a new anonymous visitor", p -> p.connected() && !usersVisitor.equals(p.visitorId()));
+            assertThat(laptop.messages()).isEmpty();
+            WidgetPage nextUser = browser.open(laptopOrigin.publish("/", signedIn(relay, "someoneElse"))).awaitConnected();
+            assertThat(nextUser.visitorId()).isNotEqualTo(usersVisitor);
+            assertThat(nextUser.messages()).isEmpty();
+        }
+    }
+}
