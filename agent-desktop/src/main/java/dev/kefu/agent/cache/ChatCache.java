@@ -34,8 +34,8 @@ import java.util.function.Supplier;
  *
  * <p>Internal notes live in their own table, numbered by the relay's {@code nseq} and placed after
  * message {@code after_seq}; an own note goes through the same outbox. A recall marks its message
- * ({@code recalled_at}) and, for agents who are not admins, forgets its text. A visitor's rating is
- * kept with its conversation.
+ * ({@code recalled_at}) and, for agents who are not admins, forgets its text. A visitor's rating and
+ * the contact details it left ({@code conv.contact}) are kept with their conversation.
  *
  * <p>Seqs are only meaningful under the relay's epoch ({@code welcome.epoch}, which changes when the
  * relay's store is restored from a backup), so the cache keeps the epoch they were received under
@@ -143,6 +143,11 @@ public final class ChatCache implements AutoCloseable {
               SELECT cid, message_id, frame, created_at, upload_path FROM outbox ORDER BY rowid;
             DROP TABLE outbox;
             ALTER TABLE outbox_v3 RENAME TO outbox
+            """, """
+            ALTER TABLE conversations ADD COLUMN contact_name TEXT;
+            ALTER TABLE conversations ADD COLUMN contact_email TEXT;
+            ALTER TABLE conversations ADD COLUMN contact_phone TEXT;
+            ALTER TABLE conversations ADD COLUMN contact_text TEXT
             """);
 
     /** The meta key of {@link #epoch()}. */
@@ -157,7 +162,7 @@ public final class ChatCache implements AutoCloseable {
             + "n.after_seq, n.ts, n.state, n.error";
     private static final String CONVERSATION_COLUMNS = "id, site, status, visitor_id, visitor_name, agent_id, "
             + "agent_name, last_seq, created_at, held_seq, my_read_seq, peer_read_seq, unread, last_body, "
-            + "last_from_role, last_ts, rating, rating_comment";
+            + "last_from_role, last_ts, rating, rating_comment, contact_name, contact_email, contact_phone, contact_text";
 
     private final Sql sql;
 
@@ -206,7 +211,11 @@ public final class ChatCache implements AutoCloseable {
                 + "ORDER BY created_at DESC", ChatCache::conversationRow, visitorId);
     }
 
-    /** Takes what the relay says of a conversation; names it does not send are kept. Returns the new row. */
+    /**
+     * Takes what the relay says of a conversation; names it does not send are kept, and so are the rating
+     * and the contact details when it sends none (a contact it sends replaces the one held: the relay keeps
+     * the visitor's latest). Returns the new row.
+     */
     public synchronized Conversation upsertConversation(Frame.ConvInfo c) {
         return sql.transaction(() -> {
             sql.update("""
@@ -228,6 +237,12 @@ public final class ChatCache implements AutoCloseable {
                       rating = CASE WHEN excluded.rating > 0 THEN excluded.rating ELSE rating END
                     """, c.id(), c.site(), c.status(), c.visitor(), c.visitorName(), c.agent(), c.agentName(),
                     c.lastSeq(), c.createdAt(), c.rating() == null ? 0 : c.rating(), c.ratingComment());
+            ContactDetails contact = ContactDetails.of(c.contact());
+            if (contact != null) {
+                sql.update("UPDATE conversations SET contact_name = ?, contact_email = ?, contact_phone = ?, "
+                        + "contact_text = ? WHERE id = ?", contact.name(), contact.email(), contact.phone(),
+                        contact.text(), c.id());
+            }
             if (c.agent() != null) {
                 rememberAgent(c.agent(), c.agentName());
             }
@@ -729,11 +744,11 @@ public final class ChatCache implements AutoCloseable {
     /**
      * The relay's store was restored from a backup (its epoch changed): the seqs held here may name
      * other messages now. Forgets, in one transaction, every stored message and note, every read mark,
-     * held and last seq, preview and rating, and every conversation that holds nothing else; keeps what
-     * the relay never acknowledged (pending and failed messages and notes, their outbox rows, so the
-     * text is never lost: the outbox is resent after the welcome as after any reconnect) with the
-     * conversations they belong to, and the visitors, their pages and the agents met. Returns how many
-     * stored messages were forgotten.
+     * held and last seq, preview, rating and contact details (the restored relay sends again those it
+     * holds), and every conversation that holds nothing else; keeps what the relay never acknowledged
+     * (pending and failed messages and notes, their outbox rows, so the text is never lost: the outbox
+     * is resent after the welcome as after any reconnect) with the conversations they belong to, and the
+     * visitors, their pages and the agents met. Returns how many stored messages were forgotten.
      */
     public synchronized int forgetHistory() {
         return sql.transaction(() -> {
@@ -743,7 +758,8 @@ public final class ChatCache implements AutoCloseable {
             sql.update("DELETE FROM conversations WHERE id NOT IN (SELECT conv FROM messages WHERE conv IS NOT NULL) "
                     + "AND id NOT IN (SELECT conv FROM notes)");
             sql.update("UPDATE conversations SET last_seq = 0, held_seq = 0, my_read_seq = 0, peer_read_seq = 0, "
-                    + "unread = 0, rating = 0, rating_comment = NULL");
+                    + "unread = 0, rating = 0, rating_comment = NULL, contact_name = NULL, contact_email = NULL, "
+                    + "contact_phone = NULL, contact_text = NULL");
             // the list's preview: the newest own message kept (worded as preview() words it)
             sql.update("""
                     UPDATE conversations SET
@@ -843,7 +859,8 @@ public final class ChatCache implements AutoCloseable {
         return new Conversation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11),
                 rs.getLong(12), rs.getInt(13), rs.getString(14), rs.getString(15), rs.getLong(16), rs.getInt(17),
-                rs.getString(18));
+                rs.getString(18), ContactDetails.orNull(new ContactDetails(rs.getString(19), rs.getString(20),
+                rs.getString(21), rs.getString(22))));
     }
 
     private static ChatMessage messageRow(ResultSet rs) throws SQLException {

@@ -18,11 +18,12 @@ import dev.kefu.protocol.ConvStatus;
  * @param lastTs      epoch ms of the newest message, 0 when there is none
  * @param rating      the visitor's rating, 1 to 5 stars; 0 when not rated (visitors rate once, after close)
  * @param ratingComment what the visitor wrote with the rating; null when nothing
+ * @param contact     the contact details the visitor left (the widget's form); null when none
  */
 public record Conversation(String id, String site, String status, String visitorId, String visitorName,
                            String agentId, String agentName, long lastSeq, long createdAt, long heldSeq,
                            long myReadSeq, long peerReadSeq, int unread, String lastBody, String lastFromRole,
-                           long lastTs, int rating, String ratingComment) {
+                           long lastTs, int rating, String ratingComment, ContactDetails contact) {
     /** {@link #lastBody()} when the newest message was recalled (the list shows it in the agent's language). */
     public static final String RECALLED_PREVIEW = "[recalled]";
 
@@ -32,7 +33,26 @@ public record Conversation(String id, String site, String status, String visitor
                         long myReadSeq, long peerReadSeq, int unread, String lastBody, String lastFromRole,
                         long lastTs) {
         this(id, site, status, visitorId, visitorName, agentId, agentName, lastSeq, createdAt, heldSeq, myReadSeq,
-                peerReadSeq, unread, lastBody, lastFromRole, lastTs, 0, null);
+                peerReadSeq, unread, lastBody, lastFromRole, lastTs, 0, null, null);
+    }
+
+    /** No contact details left. */
+    public Conversation(String id, String site, String status, String visitorId, String visitorName,
+                        String agentId, String agentName, long lastSeq, long createdAt, long heldSeq,
+                        long myReadSeq, long peerReadSeq, int unread, String lastBody, String lastFromRole,
+                        long lastTs, int rating, String ratingComment) {
+        this(id, site, status, visitorId, visitorName, agentId, agentName, lastSeq, createdAt, heldSeq, myReadSeq,
+                peerReadSeq, unread, lastBody, lastFromRole, lastTs, rating, ratingComment, null);
+    }
+
+    /** The same conversation with {@code contact} (null: none). */
+    public Conversation withContact(ContactDetails contact) {
+        return new Conversation(id, site, status, visitorId, visitorName, agentId, agentName, lastSeq, createdAt,
+                heldSeq, myReadSeq, peerReadSeq, unread, lastBody, lastFromRole, lastTs, rating, ratingComment, contact);
+    }
+
+    public boolean hasContact() {
+        return contact != null;
     }
 
     public boolean isRated() {
@@ -65,10 +85,16 @@ public record Conversation(String id, String site, String status, String visitor
         return ConvStatus.OPEN.equals(status) && agent != null && agent.equals(agentId);
     }
 
-    /** The visitor's name, or a short form of its id. */
+    /**
+     * The visitor's name; else the name it gave in the contact form (the relay names a visitor only while
+     * it is online, and one who left a message is usually gone); else a short form of its id.
+     */
     public String visitorLabel() {
         if (visitorName != null && !visitorName.isBlank()) {
             return visitorName;
+        }
+        if (contact != null && contact.name() != null) {
+            return contact.name();
         }
         if (visitorId == null) {
             return id;

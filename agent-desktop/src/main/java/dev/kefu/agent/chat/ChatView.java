@@ -1,8 +1,10 @@
 package dev.kefu.agent.chat;
 
 import dev.kefu.agent.cache.ChatMessage;
+import dev.kefu.agent.cache.ContactDetails;
 import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.cache.KnownAgent;
+import dev.kefu.agent.ui.ContactCard;
 import dev.kefu.agent.ui.I18n;
 import dev.kefu.agent.ui.NodeLists;
 import dev.kefu.agent.ui.Subscriptions;
@@ -57,6 +59,8 @@ public final class ChatView {
     private static final double BUBBLE_MAX_WIDTH = 460;
     private static final double THUMB_W = 240;
     private static final double THUMB_H = 180;
+    /** The contact card's fields scroll beyond this height (px). */
+    private static final double CONTACT_MAX_HEIGHT = 170;
 
     private final ChatViewModel vm;
     private final I18n i18n;
@@ -76,7 +80,7 @@ public final class ChatView {
         this.vm = vm;
         this.i18n = i18n;
         BorderPane chat = new BorderPane();
-        chat.setTop(header());
+        chat.setTop(new VBox(header(), contactPane()));
         chat.setCenter(messages());
         chat.setBottom(composer());
         chat.getStyleClass().add("chat");
@@ -232,6 +236,54 @@ public final class ChatView {
         header.getStyleClass().add("chat-header");
         header.setPadding(new Insets(10, 14, 10, 14));
         return header;
+    }
+
+    /**
+     * The contact details the visitor left, pinned under the header (they are what an agent calls back
+     * from, whatever message is on screen): a distinct card the agent may fold, each field with a Copy
+     * button, a long message scrolling within the card. Hidden when the visitor left none; redrawn when a
+     * newer one comes.
+     */
+    private Node contactPane() {
+        VBox fields = new VBox();
+        ScrollPane fieldsScroll = new ScrollPane(fields);
+        fieldsScroll.setFitToWidth(true);
+        fieldsScroll.setHbarPolicy(ScrollPane.ScrollBarPolicy.NEVER);
+        fieldsScroll.getStyleClass().add("contact-scroll");
+        // as tall as the fields, up to a limit: a long message scrolls instead of pushing the chat away
+        fieldsScroll.prefViewportHeightProperty().bind(fields.heightProperty());
+        fieldsScroll.setMaxHeight(CONTACT_MAX_HEIGHT);
+        javafx.scene.control.TitledPane pane = new javafx.scene.control.TitledPane(i18n.t("contact.title"), fieldsScroll);
+        pane.setId("contactCard");
+        pane.getStyleClass().add("contact-pane");
+        pane.setAnimated(false);
+        java.util.concurrent.atomic.AtomicReference<ContactDetails> shown = new java.util.concurrent.atomic.AtomicReference<>();
+        Button all = ContactCard.copyButton(i18n.t("contact.copyAll"), i18n, () -> shown.get() == null ? ""
+                : ContactCard.asText(shown.get(), i18n));
+        all.setId("contactCopyAll");
+        java.util.function.Consumer<Conversation> show = c -> {
+            ContactDetails contact = c == null ? null : c.contact();
+            if (java.util.Objects.equals(contact, shown.get())) {
+                return;
+            }
+            shown.set(contact);
+            if (contact == null) {
+                fields.getChildren().clear();
+            } else {
+                VBox card = ContactCard.of(contact, i18n, "contact");
+                HBox allRow = new HBox(all);
+                allRow.setAlignment(Pos.CENTER_RIGHT);
+                fields.getChildren().setAll(card, allRow);
+                pane.setExpanded(true); // a newer contact is shown even where the agent folded the older one
+            }
+            pane.setVisible(contact != null);
+            pane.setManaged(contact != null);
+        };
+        pane.setVisible(false);
+        pane.setManaged(false);
+        subs.listen(vm.conversationProperty(), (o, was, c) -> show.accept(c));
+        show.accept(vm.conversationProperty().get());
+        return pane;
     }
 
     private String statusText(Conversation c) {

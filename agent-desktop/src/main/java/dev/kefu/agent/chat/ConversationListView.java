@@ -143,13 +143,15 @@ public final class ConversationListView {
         list.getSelectionModel().clearSelection(); // not in this tab
     }
 
-    /** Name, waiting time, "left message" and its time, or last time; preview, unread badge. */
+    /** Name (with a mark when contact details were left), waiting time, "left message" and its time, or last time; preview, unread badge. */
     private final class ConversationCell extends ListCell<Conversation> {
         private final Label avatar = new Label();
         private final Label name = new Label();
         private final Label time = new Label();
         private final Label preview = new Label();
         private final Label unread = new Label();
+        /** Shown when the visitor left contact details (the form): someone to call back. */
+        private final Label contact = new Label("✉");
         private final HBox graphic;
         private final ChangeListener<Number> tick = (o, was, now) -> updateTime();
 
@@ -161,7 +163,10 @@ public final class ConversationListView {
             unread.getStyleClass().add("unread-badge");
             Region spacer = new Region();
             HBox.setHgrow(spacer, Priority.ALWAYS);
-            HBox top = new HBox(6, name, spacer, time);
+            contact.getStyleClass().add("contact-mark");
+            contact.setTooltip(new javafx.scene.control.Tooltip(i18n.t("list.contactLeft")));
+            contact.setMinWidth(Region.USE_PREF_SIZE);
+            HBox top = new HBox(6, name, contact, spacer, time);
             top.setAlignment(Pos.CENTER_LEFT);
             Region spacer2 = new Region();
             HBox.setHgrow(spacer2, Priority.ALWAYS);
@@ -200,6 +205,8 @@ public final class ConversationListView {
             } else {
                 preview.setText(prefix + last);
             }
+            contact.setVisible(c.hasContact());
+            contact.setManaged(c.hasContact());
             unread.setText(String.valueOf(c.unread()));
             unread.setVisible(c.unread() > 0);
             graphic.getStyleClass().removeAll("waiting", "closed");

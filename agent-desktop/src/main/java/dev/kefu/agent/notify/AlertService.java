@@ -1,6 +1,7 @@
 package dev.kefu.agent.notify;
 
 import dev.kefu.agent.cache.ChatMessage;
+import dev.kefu.agent.cache.ContactDetails;
 import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.chat.ConversationListener;
 import dev.kefu.agent.settings.Preferences;
@@ -18,7 +19,8 @@ import java.util.function.Supplier;
 /**
  * Decides when to alert: a new waiting visitor; a new left message (a conversation opened while no
  * agent was online, first seen here, also when this app learns of it at login); a visitor's message
- * in a conversation that is not in front of the agent (or when the window is not focused); a visitor
+ * in a conversation that is not in front of the agent (or when the window is not focused), and contact
+ * details it left there (not right after the left message's own alert); a visitor
  * still unanswered after the re-alert period, again and again (not for left messages: that visitor
  * is not waiting on the line). Each alert plays the sound (also when the window has focus) and shows
  * a notification, as the preferences allow; the badge counts conversations nobody has yet (waiting
@@ -96,10 +98,36 @@ public final class AlertService implements ConversationListener {
             lastAlertAt.put(now.id(), clock.getAsLong());
             Alert.Kind kind = now.isWaiting() ? Alert.Kind.NEW_VISITOR : Alert.Kind.LEFT_MESSAGE;
             alert(new Alert(kind, now.id(), now.visitorLabel(), null, 0, 0));
-        } else if (!now.isUnassigned()) {
-            lastAlertAt.remove(now.id());
+        } else {
+            if (!now.isUnassigned()) {
+                lastAlertAt.remove(now.id());
+            }
+            if (before != null && contactLeft(now, before)) {
+                alert(new Alert(Alert.Kind.CONTACT, now.id(), now.visitorLabel(), contactSummary(now.contact()), 0, 0));
+            }
         }
         updateBadge();
+    }
+
+    /**
+     * The visitor left contact details (or newer ones) in a live conversation that is not in front of
+     * the agent; not right after the conversation's own arrival alert (a left message's form sends the
+     * message, then the contact: one alert per arrival).
+     */
+    private boolean contactLeft(Conversation now, Conversation before) {
+        if (!now.isLive() || !now.hasContact() || java.util.Objects.equals(now.contact(), before.contact())
+                || (now.id().equals(front) && focused)) {
+            return false;
+        }
+        Long alertedAt = lastAlertAt.get(now.id());
+        return !(now.isUnassigned() && alertedAt != null && clock.getAsLong() - alertedAt < WINDOW_MS);
+    }
+
+    /** Name, phone and email as given, on one line; else the form's text. */
+    private static String contactSummary(ContactDetails c) {
+        String line = java.util.stream.Stream.of(c.name(), c.phone(), c.email()).filter(java.util.Objects::nonNull)
+                .collect(java.util.stream.Collectors.joining(" · "));
+        return line.isEmpty() ? c.text() : line;
     }
 
     /** The relay's store was restored: the live conversations are learnt again from the events that follow. */

@@ -52,13 +52,14 @@ public final class DesktopAlerts implements AlertSink {
                 case NEW_VISITOR -> t.t("alert.newVisitor.title");
                 case LEFT_MESSAGE -> t.t("alert.leftMessage.title");
                 case MESSAGE -> t.t("alert.message.title", alert.visitor());
+                case CONTACT -> t.t("alert.contact.title", alert.visitor());
                 case STILL_WAITING -> t.t("alert.stillWaiting.title");
                 case SUMMARY -> t.t("alert.summary.title");
             };
             String text = switch (alert.kind()) {
                 case NEW_VISITOR -> t.t("alert.newVisitor.text", alert.visitor());
                 case LEFT_MESSAGE -> t.t("alert.leftMessage.text", alert.visitor());
-                case MESSAGE -> abbreviate(alert.text());
+                case MESSAGE, CONTACT -> abbreviate(alert.text());
                 case STILL_WAITING -> t.t("alert.stillWaiting.text", alert.visitor(), I18n.clock(alert.waitedSeconds()));
                 case SUMMARY -> t.t("alert.summary.text", alert.count());
             };
@@ -92,6 +93,7 @@ public final class DesktopAlerts implements AlertSink {
             return "";
         }
         String one = s.replace('\n', ' ');
-        return one.length() > 140 ? one.substring(0, 139) + "…" : one;
+        // by code points: an emoji (two chars) is never cut in half
+        return one.codePointCount(0, one.length()) > 140 ? one.substring(0, one.offsetByCodePoints(0, 139)) + "…" : one;
     }
 }

@@ -3,6 +3,7 @@ package dev.kefu.agent.visitors;
 import dev.kefu.agent.cache.CachedVisitor;
 import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.cache.PageVisit;
+import dev.kefu.agent.ui.ContactCard;
 import dev.kefu.agent.ui.I18n;
 import dev.kefu.agent.ui.RatingText;
 import dev.kefu.agent.ui.Subscriptions;
@@ -15,6 +16,7 @@ import javafx.scene.control.ScrollPane;
 import javafx.scene.layout.GridPane;
 import javafx.scene.layout.VBox;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -80,6 +82,12 @@ public final class VisitorPanelView {
         online.setId("panelOnline");
         content.getChildren().addAll(name, online);
         Conversation current = p.current();
+        if (current != null && current.hasContact()) {
+            content.getChildren().add(section(i18n.t("panel.contact")));
+            VBox card = ContactCard.of(current.contact(), i18n, "panelContact");
+            card.setId("panelContact");
+            content.getChildren().add(card);
+        }
         if (current != null && current.isRated()) {
             content.getChildren().add(section(i18n.t("panel.rating")));
             Label stars = new Label(RatingText.stars(current.rating()) + "  " + i18n.t("rating.score", current.rating()));
@@ -172,10 +180,17 @@ public final class VisitorPanelView {
         }
     }
 
-    /** A visitor never seen online by this app (e.g. on a new computer): the name its conversations carry, else its id. */
+    /**
+     * A visitor never seen online by this app (e.g. on a new computer): the name its conversations carry,
+     * else the newest name it gave in a contact form, else its id.
+     */
     private static String nameFromConversations(VisitorProfile p) {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.ofNullable(p.current()), p.conversations().stream())
-                .map(Conversation::visitorName).filter(n -> n != null && !n.isBlank()).findFirst().orElse(p.visitorId());
+        List<Conversation> all = java.util.stream.Stream.concat(java.util.stream.Stream.ofNullable(p.current()),
+                p.conversations().stream()).toList();
+        return all.stream().map(Conversation::visitorName).filter(n -> n != null && !n.isBlank()).findFirst()
+                .or(() -> all.stream().filter(Conversation::hasContact).map(c -> c.contact().name())
+                        .filter(java.util.Objects::nonNull).findFirst())
+                .orElse(p.visitorId());
     }
 
     private String statusOf(Conversation c) {

@@ -74,7 +74,7 @@ public final class VisitorPanelViewModel {
                     // while the relay's list is merged (one event per conversation it adds), one reload follows it
                     if (now.visitorId() != null && now.visitorId().equals(visitorId) && earlier.get() != Earlier.LOADING
                             && (before == null || !Objects.equals(before.status(), now.status())
-                            || before.rating() != now.rating())) {
+                            || before.rating() != now.rating() || !Objects.equals(before.contact(), now.contact()))) {
                         reload(false);
                     }
                 });

@@ -1,6 +1,7 @@
 package dev.kefu.agent.notify;
 
 import dev.kefu.agent.cache.ChatMessage;
+import dev.kefu.agent.cache.ContactDetails;
 import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.cache.MessageState;
 import dev.kefu.agent.settings.Language;
@@ -174,5 +175,39 @@ class AlertServiceTest {
         alerts.messagesChanged("c1", List.of(old), true);
 
         assertThat(shown).isEmpty();
+    }
+
+    @Test
+    void contactLeftInAnOpenConversationBehind_alertsOnceWithTheDetails() {
+        Conversation open = conv("c1", ConvStatus.OPEN, 0);
+        ContactDetails contact = new ContactDetails("李雷", null, "+86 138 0013 8000", "call me 😊");
+        alerts.conversationChanged(open, null);
+        alerts.conversationChanged(open.withContact(contact), open);
+        alerts.conversationChanged(open.withContact(contact), open.withContact(contact)); // another change of it
+
+        assertThat(shown).extracting(Alert::kind, Alert::conv, Alert::text)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Alert.Kind.CONTACT, "c1", "李雷 · +86 138 0013 8000"));
+    }
+
+    @Test
+    void contactInTheConversationInFront_doesNotAlert() {
+        Conversation open = conv("c1", ConvStatus.OPEN, 0);
+        alerts.conversationChanged(open, null);
+        alerts.setFront("c1", true);
+        alerts.conversationChanged(open.withContact(new ContactDetails(null, "li@example.com", null, null)), open);
+
+        assertThat(shown).isEmpty();
+    }
+
+    @Test
+    void contactRightAfterItsLeftMessage_isOneAlert_aLaterNewerOneAlertsAgain() {
+        Conversation left = conv("c1", ConvStatus.OFFLINE, 1);
+        Conversation withContact = left.withContact(new ContactDetails("Li Lei", null, "138", "hello"));
+        alerts.conversationChanged(left, null);
+        alerts.conversationChanged(withContact, left);
+        now += 60_000;
+        alerts.conversationChanged(left.withContact(new ContactDetails("Li Lei", null, "139", "hello")), withContact);
+
+        assertThat(shown).extracting(Alert::kind).containsExactly(Alert.Kind.LEFT_MESSAGE, Alert.Kind.CONTACT);
     }
 }

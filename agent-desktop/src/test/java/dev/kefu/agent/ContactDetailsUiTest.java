@@ -1,0 +1,175 @@
+package dev.kefu.agent;
+
+import dev.kefu.agent.testing.AgentWindow;
+import dev.kefu.agent.testing.Screenshots;
+import dev.kefu.agent.testing.TestRelay;
+import dev.kefu.agent.testing.UiTest;
+import dev.kefu.protocol.ConvStatus;
+import dev.kefu.protocol.Frame;
+import dev.kefu.relay.testing.WsClient;
+import javafx.scene.Node;
+import javafx.scene.Parent;
+import javafx.scene.control.Label;
+import javafx.scene.control.Labeled;
+import javafx.scene.control.TitledPane;
+import javafx.scene.input.Clipboard;
+import org.junit.jupiter.api.Test;
+import org.testfx.api.FxRobot;
+import org.testfx.util.WaitForAsyncUtils;
+
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The contact details a visitor leaves, as an agent meets them in a real window (X display required)
+ * against a real relay: a message left with the form while nobody was online shows the details in a
+ * card under the chat header and in the visitor panel (empty fields left out, the long text wrapped,
+ * an emoji intact, each field copyable), the list names the visitor by the name it gave; a form sent
+ * during an open chat appears at once, a newer one replaces it, and after switching to Chinese the
+ * labels are Chinese. Screenshots {@code contact-left-message.png}, {@code contact-live.png},
+ * {@code contact-zh.png}.
+ */
+class ContactDetailsUiTest extends UiTest {
+    private static final long TIMEOUT_S = 15;
+    /** Long enough to wrap in the card and the panel; Chinese and a 4-byte emoji (U+1F60A). */
+    private static final String TEXT = "您好，我上周买的蓝色外套尺码不对，想换成大一号的。😊 I bought the blue coat last week "
+            + "in the wrong size and would like to exchange it for one size larger; I am free after 6 pm on weekdays.";
+
+    private final FxRobot robot = new FxRobot();
+
+    @Test
+    void leftMessageWithContact_showsTheDetailsInTheChatAndThePanel_copyable() throws Exception {
+        String conv;
+        try (WsClient visitor = relay.visitor(TestRelay.newVisitorId(), null)) {
+            visitor.next(f -> "service".equals(f.path("type").asText()) && !f.path("online").asBoolean(),
+                    "service offline: no agent online");
+            conv = visitor.say("外套尺码不对 wrong size").path("conv").asText();
+            leaveContact(visitor, conv, "王小明", "xiaoming.wang@example.com", null, TEXT);
+        }
+
+        app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
+        waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);
+        waitUntil(() -> app.mainViewModel().list().shown().stream()
+                .anyMatch(c -> c.id().equals(conv) && ConvStatus.OFFLINE.equals(c.status()) && c.hasContact()));
+        // the relay names a visitor only while it is online: the list names it as it signed the form, and marks it
+        waitUntil(() -> root().lookupAll(".conversation-cell .conv-name").stream()
+                .anyMatch(n -> "王小明".equals(((Label) n).getText())));
+        assertThat(WaitForAsyncUtils.asyncFx(() -> root().lookupAll(".conversation-cell .contact-mark").stream()
+                .filter(Node::isVisible).count()).get()).isEqualTo(1);
+
+        WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(conv)).get();
+        waitUntil(() -> contactShown() && text("#panelContactName").isPresent());
+        assertThat(textIn("#chatTitle")).hasValue("王小明");
+        assertThat(textIn("#contactCard")).hasValue("Contact details left by the visitor");
+        assertThat(textIn("#contactName")).hasValue("王小明");
+        assertThat(textIn("#contactEmail")).hasValue("xiaoming.wang@example.com");
+        assertThat(textIn("#contactText")).hasValue(TEXT);
+        assertThat(textIn("#contactPhone")).as("no phone given: no phone line").isEmpty();
+        assertThat(textIn("#panelContactName")).hasValue("王小明");
+        assertThat(textIn("#panelContactEmail")).hasValue("xiaoming.wang@example.com");
+        assertThat(textIn("#panelContactText")).hasValue(TEXT);
+        assertThat(textIn("#panelContactPhone")).isEmpty();
+        assertThat(labelsIn("#visitorPanel")).contains("Contact details left", "Name", "Email", "Message");
+        // the long text wraps: several lines tall, within the card's width
+        assertThat(WaitForAsyncUtils.asyncFx(() -> {
+            Label text = (Label) root().lookup("#contactText");
+            return text.getHeight() > 1.5 * ((Label) root().lookup("#contactName")).getHeight()
+                    && text.getWidth() <= root().lookup("#contactCard").getBoundsInLocal().getWidth();
+        }).get()).as("the message wraps").isTrue();
+        assertThat(WaitForAsyncUtils.asyncFx(() -> {
+            Label text = (Label) root().lookup("#panelContactText");
+            return text.getHeight() > 3 * ((Label) root().lookup("#panelContactName")).getHeight();
+        }).get()).as("the panel's copy wraps too").isTrue();
+        Screenshots.save(app.stage().getScene(), "contact-left-message.png");
+
+        robot.clickOn("#contactCopyText");
+        assertThat(WaitForAsyncUtils.asyncFx(() -> Clipboard.getSystemClipboard().getString()).get()).isEqualTo(TEXT);
+        robot.clickOn("#panelContactCopyEmail");
+        assertThat(WaitForAsyncUtils.asyncFx(() -> Clipboard.getSystemClipboard().getString()).get())
+                .isEqualTo("xiaoming.wang@example.com");
+        robot.clickOn("#contactCopyAll");
+        assertThat(WaitForAsyncUtils.asyncFx(() -> Clipboard.getSystemClipboard().getString()).get())
+                .isEqualTo("Name: 王小明\nEmail: xiaoming.wang@example.com\nMessage: " + TEXT);
+    }
+
+    @Test
+    void contactSentDuringAnOpenChat_appearsLive_aNewerOneReplacesIt_andLabelsFollowTheLanguage() throws Exception {
+        app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
+        waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);
+        try (WsClient visitor = relay.visitor(TestRelay.newVisitorId(), "Li Lei 李雷")) {
+            String conv = visitor.say("can someone call me?").path("conv").asText();
+            waitUntil(() -> app.mainViewModel().list().shown().stream().anyMatch(c -> c.id().equals(conv)));
+            WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(conv)).get();
+            waitUntil(() -> "Li Lei 李雷".equals(text("#chatTitle").orElse("")));
+            assertThat(WaitForAsyncUtils.asyncFx(this::contactShown).get()).as("no contact yet: no card").isFalse();
+
+            leaveContact(visitor, conv, "李雷", null, "+86 138 0013 8000", "白天请打这个号码 😊");
+            waitUntil(() -> contactShown() && text("#contactPhone").filter("+86 138 0013 8000"::equals).isPresent()
+                    && text("#panelContactPhone").filter("+86 138 0013 8000"::equals).isPresent());
+            assertThat(textIn("#contactText")).hasValue("白天请打这个号码 😊");
+            assertThat(textIn("#contactEmail")).isEmpty();
+            assertThat(textIn("#chatTitle")).as("the name the relay gives comes first").hasValue("Li Lei 李雷");
+            Screenshots.save(app.stage().getScene(), "contact-live.png");
+
+            leaveContact(visitor, conv, "李雷", "lilei@example.cn", "+86 139 0000 0000", null);
+            waitUntil(() -> text("#contactPhone").filter("+86 139 0000 0000"::equals).isPresent()
+                    && text("#panelContactPhone").filter("+86 139 0000 0000"::equals).isPresent());
+            assertThat(textIn("#contactEmail")).hasValue("lilei@example.cn");
+            assertThat(textIn("#contactText")).as("the newer form left no message").isEmpty();
+
+            robot.clickOn("#menu");
+            robot.clickOn("Settings...");
+            waitUntil(() -> robot.lookup("#settingsLanguage").tryQuery().isPresent());
+            robot.clickOn("#settingsLanguage");
+            robot.clickOn("中文");
+            robot.clickOn("OK");
+            waitUntil(() -> text("#navConversations").filter(t -> t.startsWith("会话")).isPresent() && contactShown());
+            assertThat(textIn("#contactCard")).hasValue("访客留下的联系方式");
+            assertThat(labelsIn("#contactCard")).contains("姓名", "邮箱", "电话", "复制", "全部复制")
+                    .doesNotContain("Name", "Email", "Phone", "Copy");
+            assertThat(labelsIn("#visitorPanel")).contains("访客留下的联系方式", "姓名", "邮箱", "电话");
+            assertThat(textIn("#panelContactEmail")).hasValue("lilei@example.cn");
+            Screenshots.save(app.stage().getScene(), "contact-zh.png");
+        }
+    }
+
+    /** The visitor sends the form and waits for the relay's answer. */
+    private static void leaveContact(WsClient visitor, String conv, String name, String email, String phone, String text)
+            throws Exception {
+        visitor.send(new Frame.Contact(conv, name, email, phone, text, "k-" + System.nanoTime()));
+        visitor.next(f -> "conv".equals(f.path("type").asText()) && f.has("cid"), "the relay's answer to the contact form");
+    }
+
+    /** The chat's contact card is on screen. FX thread. */
+    private boolean contactShown() {
+        Node card = root().lookup("#contactCard");
+        return card instanceof TitledPane p && p.isVisible() && p.isManaged() && p.isExpanded();
+    }
+
+    /** The text of the node {@code query} finds, if it is shown. FX thread. */
+    private Optional<String> text(String query) {
+        Node n = root().lookup(query);
+        return n instanceof Labeled l && n.isVisible() ? Optional.ofNullable(l.getText()) : Optional.empty();
+    }
+
+    private Optional<String> textIn(String query) throws Exception {
+        return WaitForAsyncUtils.asyncFx(() -> text(query)).get();
+    }
+
+    /** The texts of every label and button under {@code query}. */
+    private java.util.List<String> labelsIn(String query) throws Exception {
+        return WaitForAsyncUtils.asyncFx(() -> root().lookup(query).lookupAll("*").stream()
+                .filter(n -> n instanceof Labeled).map(n -> ((Labeled) n).getText()).toList()).get();
+    }
+
+    private Parent root() {
+        return app.stage().getScene().getRoot();
+    }
+
+    private static void waitUntil(Callable<Boolean> condition) throws Exception {
+        WaitForAsyncUtils.waitFor(TIMEOUT_S, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
+    }
+}
