@@ -8,7 +8,6 @@ import dev.kefu.protocol.ConvStatus;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.WsClient;
 import javafx.scene.Node;
-import javafx.scene.Parent;
 import javafx.scene.control.Label;
 import javafx.scene.control.Labeled;
 import javafx.scene.control.TitledPane;
@@ -18,8 +17,6 @@ import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code contact-zh.png}.
  */
 class ContactDetailsUiTest extends UiTest {
-    private static final long TIMEOUT_S = 15;
     /** Long enough to wrap in the card and the panel; Chinese and a 4-byte emoji (U+1F60A). */
     private static final String TEXT = "您好，我上周买的蓝色外套尺码不对，想换成大一号的。😊 I bought the blue coat last week "
             + "in the wrong size and would like to exchange it for one size larger; I am free after 6 pm on weekdays.";
@@ -149,27 +145,16 @@ class ContactDetailsUiTest extends UiTest {
         return card instanceof TitledPane p && p.isVisible() && p.isManaged() && p.isExpanded();
     }
 
-    /** The text of the node {@code query} finds, if it is shown. FX thread. */
-    private Optional<String> text(String query) {
+    /** Here only what is shown counts: the text of the label {@code query} finds, if it is visible. FX thread. */
+    @Override
+    protected Optional<String> text(String query) {
         Node n = root().lookup(query);
         return n instanceof Labeled l && n.isVisible() ? Optional.ofNullable(l.getText()) : Optional.empty();
-    }
-
-    private Optional<String> textIn(String query) throws Exception {
-        return WaitForAsyncUtils.asyncFx(() -> text(query)).get();
     }
 
     /** The texts of every label and button under {@code query}. */
     private java.util.List<String> labelsIn(String query) throws Exception {
         return WaitForAsyncUtils.asyncFx(() -> root().lookup(query).lookupAll("*").stream()
                 .filter(n -> n instanceof Labeled).map(n -> ((Labeled) n).getText()).toList()).get();
-    }
-
-    private Parent root() {
-        return app.stage().getScene().getRoot();
-    }
-
-    private static void waitUntil(Callable<Boolean> condition) throws Exception {
-        WaitForAsyncUtils.waitFor(TIMEOUT_S, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
     }
 }

@@ -5,21 +5,13 @@ import dev.kefu.agent.testing.Screenshots;
 import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.TestRelay;
 import dev.kefu.agent.testing.UiTest;
-import javafx.scene.Node;
-import javafx.scene.Parent;
 import javafx.scene.control.Hyperlink;
-import javafx.scene.control.Label;
-import javafx.scene.control.Labeled;
-import javafx.scene.control.TextInputControl;
-import javafx.scene.layout.VBox;
 import org.junit.jupiter.api.Test;
 import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code visitor-panel-earlier.png}.
  */
 class EarlierConversationsUiTest extends UiTest {
-    private static final long TIMEOUT_S = 15;
 
     private final FxRobot robot = new FxRobot();
 
@@ -79,32 +70,5 @@ class EarlierConversationsUiTest extends UiTest {
     private Optional<Hyperlink> earlierLink(String id) {
         return root().lookupAll(".panel-conversation").stream().map(n -> (Hyperlink) n)
                 .filter(l -> id.equals(l.getUserData())).findFirst();
-    }
-
-    /** The text of the node {@code query} finds, if it is shown. FX thread. */
-    private Optional<String> text(String query) {
-        Node n = root().lookup(query);
-        return n instanceof Labeled l ? Optional.ofNullable(l.getText())
-                : n instanceof TextInputControl t ? Optional.ofNullable(t.getText()) : Optional.empty();
-    }
-
-    /** {@link #text} from the test thread. */
-    private Optional<String> textIn(String query) throws Exception {
-        return WaitForAsyncUtils.asyncFx(() -> text(query)).get();
-    }
-
-    /** The texts of the message bubbles the chat shows. FX thread. */
-    private List<String> bubbleTexts() {
-        VBox messages = (VBox) root().lookup("#messages");
-        return messages.getChildren().stream().flatMap(row -> row.lookupAll(".bubble-text").stream())
-                .map(n -> ((Label) n).getText()).toList();
-    }
-
-    private Parent root() {
-        return app.stage().getScene().getRoot();
-    }
-
-    private static void waitUntil(Callable<Boolean> condition) throws Exception {
-        WaitForAsyncUtils.waitFor(TIMEOUT_S, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
     }
 }

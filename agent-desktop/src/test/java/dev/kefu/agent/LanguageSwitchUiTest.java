@@ -18,8 +18,6 @@ import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * relay (X display required).
  */
 class LanguageSwitchUiTest extends UiTest {
-    private static final long TIMEOUT_S = 15;
 
 
     private final FxRobot robot = new FxRobot();
@@ -121,9 +118,5 @@ class LanguageSwitchUiTest extends UiTest {
     private static List<String> listed(Parent root) {
         ListView<Conversation> list = (ListView<Conversation>) root.lookup("#conversations");
         return list.getItems() == null ? List.of() : list.getItems().stream().map(Conversation::id).toList();
-    }
-
-    private static void waitUntil(Callable<Boolean> condition) throws Exception {
-        WaitForAsyncUtils.waitFor(TIMEOUT_S, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
     }
 }

@@ -11,11 +11,8 @@ import dev.kefu.agent.testing.UiTest;
 import dev.kefu.protocol.ConvStatus;
 import dev.kefu.relay.testing.WsClient;
 import javafx.scene.Node;
-import javafx.scene.Parent;
 import javafx.scene.control.Label;
-import javafx.scene.control.Labeled;
 import javafx.scene.input.KeyCode;
-import javafx.scene.layout.VBox;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 import org.testfx.api.FxRobot;
@@ -23,8 +20,6 @@ import org.testfx.util.WaitForAsyncUtils;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -37,7 +32,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reaches the visitor on its next visit. Screenshot {@code left-message.png}.
  */
 class LeftMessageUiTest extends UiTest {
-    private static final long TIMEOUT_S = 15;
     private static final String FIRST = "我想退货 I would like to return my order";
     private static final String LATER = "还在吗？Is anyone there? Call me on 138 0000 0000";
 
@@ -99,30 +93,5 @@ class LeftMessageUiTest extends UiTest {
     private Optional<String> cellTime() {
         return root().lookupAll(".conversation-cell .conv-time").stream().map(n -> ((Label) n).getText())
                 .filter(t -> t != null && !t.isEmpty()).findFirst();
-    }
-
-    /** The text of the node {@code query} finds, if it is shown. FX thread. */
-    private Optional<String> text(String query) {
-        Node n = root().lookup(query);
-        return n instanceof Labeled l ? Optional.ofNullable(l.getText()) : Optional.empty();
-    }
-
-    private Optional<String> textIn(String query) throws Exception {
-        return WaitForAsyncUtils.asyncFx(() -> text(query)).get();
-    }
-
-    /** The texts of the message bubbles the chat shows. FX thread. */
-    private List<String> bubbleTexts() {
-        VBox messages = (VBox) root().lookup("#messages");
-        return messages.getChildren().stream().flatMap(row -> row.lookupAll(".bubble-text").stream())
-                .map(n -> ((Label) n).getText()).toList();
-    }
-
-    private Parent root() {
-        return app.stage().getScene().getRoot();
-    }
-
-    private static void waitUntil(Callable<Boolean> condition) throws Exception {
-        WaitForAsyncUtils.waitFor(TIMEOUT_S, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
     }
 }

@@ -14,8 +14,6 @@ import org.testfx.util.WaitForAsyncUtils;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its text kept. Screenshots {@code chat-after-restore.png}, {@code chat-not-sent-after-restore.png}.
  */
 class RestoreFromBackupUiTest extends UiTest {
-    private static final long TIMEOUT_S = 20;
 
     @TempDir
     Path backupDir;
@@ -123,23 +120,5 @@ class RestoreFromBackupUiTest extends UiTest {
         VBox messages = (VBox) app.stage().getScene().getRoot().lookup("#messages");
         return messages.getChildren().stream().flatMap(row -> row.lookupAll(".bubble-meta").stream())
                 .map(n -> ((Label) n).getText()).toList();
-    }
-
-    /** The texts of the message bubbles the chat shows. FX thread. */
-    private List<String> bubbleTexts() {
-        VBox messages = (VBox) app.stage().getScene().getRoot().lookup("#messages");
-        return messages.getChildren().stream().flatMap(row -> row.lookupAll(".bubble-text").stream())
-                .map(n -> ((Label) n).getText()).toList();
-    }
-
-    /** Waits for {@code condition} (asked on the FX thread); on timeout, says what the chat showed. */
-    private void waitUntil(Callable<Boolean> condition) throws Exception {
-        try {
-            WaitForAsyncUtils.waitFor(TIMEOUT_S, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
-        } catch (java.util.concurrent.TimeoutException e) {
-            List<String> shown = app == null || app.mainView() == null ? List.of()
-                    : WaitForAsyncUtils.asyncFx(this::bubbleTexts).get();
-            throw new AssertionError("not within " + TIMEOUT_S + " s; the chat showed " + shown, e);
-        }
     }
 }

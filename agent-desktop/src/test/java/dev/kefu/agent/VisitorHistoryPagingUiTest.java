@@ -7,15 +7,12 @@ import dev.kefu.agent.testing.UiTest;
 import dev.kefu.protocol.Frame;
 import dev.kefu.relay.testing.WsClient;
 import javafx.scene.Node;
-import javafx.scene.Parent;
 import javafx.scene.control.Hyperlink;
 import org.junit.jupiter.api.Test;
 import org.testfx.util.WaitForAsyncUtils;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,7 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * desk that nobody staffs at night: the live one is in the Waiting tab, where the app opens.
  */
 class VisitorHistoryPagingUiTest extends UiTest {
-    private static final long TIMEOUT_S = 20;
     private static final int EARLIER = 104;
 
     @Test
@@ -74,13 +70,5 @@ class VisitorHistoryPagingUiTest extends UiTest {
     private Hyperlink moreLink() {
         Node n = root().lookup("#panelEarlierMore");
         return n instanceof Hyperlink h ? h : null;
-    }
-
-    private Parent root() {
-        return app.stage().getScene().getRoot();
-    }
-
-    private static void waitUntil(Callable<Boolean> condition) throws Exception {
-        WaitForAsyncUtils.waitFor(TIMEOUT_S, TimeUnit.SECONDS, () -> WaitForAsyncUtils.asyncFx(condition).get());
     }
 }
