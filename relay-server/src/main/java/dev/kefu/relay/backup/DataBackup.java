@@ -153,8 +153,11 @@ public final class DataBackup {
         }
     }
 
-    /** Copies the file store, leaving out uploads still being received ({@code .upload*.part}). */
-    private static void copyFiles(Path from, Path to, long[] counted) throws IOException {
+    /**
+     * Copies a file store, leaving out uploads still being received ({@code .upload*.part}) and files
+     * removed meanwhile; adds the files and bytes copied to {@code counted[0]} and {@code counted[1]}.
+     */
+    static void copyFiles(Path from, Path to, long[] counted) throws IOException {
         Files.walkFileTree(from, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {

@@ -10,12 +10,8 @@ import dev.kefu.relay.store.StoreException;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -268,23 +264,11 @@ public final class DataRestore {
         }
     }
 
+    /** Copies a backup's file store (as {@link DataBackup} does: partial uploads left out); returns the files copied. */
     private static long copyTree(Path from, Path to) throws IOException {
-        long[] n = {0};
-        Files.walkFileTree(from, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
-                Files.createDirectories(to.resolve(from.relativize(d).toString()));
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
-                n[0]++;
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        return n[0];
+        long[] counted = new long[2];
+        DataBackup.copyFiles(from, to, counted);
+        return counted[0];
     }
 
     /** {@code dir/name}, or {@code dir/name-2}, ... whichever does not exist yet. */
