@@ -60,7 +60,7 @@ final class SerialExecutor implements Executor {
         } finally {
             pending.decrementAndGet();
             scheduled.set(false);
-            schedule();
+            scheduleUnlessStopping();
         }
         return true;
     }
@@ -100,8 +100,21 @@ final class SerialExecutor implements Executor {
                 afterTurn.run();
             } finally {
                 scheduled.set(false);
-                schedule();
+                scheduleUnlessStopping();
             }
+        }
+    }
+
+    /**
+     * {@link #schedule} for a thread that serves other sessions too (a pool thread ending its turn,
+     * the store's dispatch thread): once the pool is shutting down, the tasks left here go with it,
+     * and the refusal must not escape into that thread.
+     */
+    private void scheduleUnlessStopping() {
+        try {
+            schedule();
+        } catch (RejectedExecutionException stopping) {
+            log.debug("{} session task(s) left as the relay stops", tasks.size());
         }
     }
 }

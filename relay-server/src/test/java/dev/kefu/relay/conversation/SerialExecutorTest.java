@@ -98,4 +98,25 @@ class SerialExecutorTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void aPoolShuttingDownAsATurnEnds_refusesNothingIntoThatThread() throws Exception {
+        List<Throwable> escaped = new CopyOnWriteArrayList<>();
+        ExecutorService stopping = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "stopping-pool");
+            t.setUncaughtExceptionHandler((thread, e) -> escaped.add(e));
+            return t;
+        });
+        java.util.concurrent.atomic.AtomicReference<SerialExecutor> session = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        session.set(new SerialExecutor(stopping, () -> {
+            if (once.compareAndSet(false, true)) {
+                session.get().execute(() -> { }); // a frame queued as the turn ends...
+                stopping.shutdown();              // ...and the relay stops
+            }
+        }));
+        session.get().execute(() -> { });
+        assertThat(stopping.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(escaped).as("exceptions thrown out of the pool's thread").isEmpty();
+    }
 }
