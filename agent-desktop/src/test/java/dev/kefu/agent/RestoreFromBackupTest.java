@@ -35,16 +35,28 @@ class RestoreFromBackupTest extends SessionTest {
         return closer.track(c);
     }
 
-    @Test
-    void restoredRelay_replacesTheCachedHistory_andANewMessageReusingAHeldSeqIsKeptAndShown() throws Exception {
-        Path backup = backupDir.resolve("backup");
+    /** Alice's app online against a fresh relay. */
+    private record Online(TestRelay relay, AgentAccount alice, AgentSession session, SessionProbe probe) {}
+
+    private Online aliceOnline() throws Exception {
         TestRelay relay = track(TestRelay.start(relayDir));
-        int port = relay.port();
         AgentAccount alice = relay.login("alice");
         AgentSession session = track(session(alice));
         SessionProbe probe = SessionProbe.attach(session);
         session.start();
         probe.awaitState(ConnectionState.ONLINE);
+        return new Online(relay, alice, session, probe);
+    }
+
+    @Test
+    void restoredRelay_replacesTheCachedHistory_andANewMessageReusingAHeldSeqIsKeptAndShown() throws Exception {
+        Path backup = backupDir.resolve("backup");
+        Online online = aliceOnline();
+        TestRelay relay = online.relay();
+        int port = relay.port();
+        AgentAccount alice = online.alice();
+        AgentSession session = online.session();
+        SessionProbe probe = online.probe();
         String visitorId = TestRelay.newVisitorId();
         String conv;
 
@@ -106,13 +118,12 @@ class RestoreFromBackupTest extends SessionTest {
     @Test
     void queuedReplies_afterTheRestore_areResent_aReplyToAConversationOpenedAfterTheBackupShowsNotSent() throws Exception {
         Path backup = backupDir.resolve("backup");
-        TestRelay relay = track(TestRelay.start(relayDir));
+        Online online = aliceOnline();
+        TestRelay relay = online.relay();
         int port = relay.port();
-        AgentAccount alice = relay.login("alice");
-        AgentSession session = track(session(alice));
-        SessionProbe probe = SessionProbe.attach(session);
-        session.start();
-        probe.awaitState(ConnectionState.ONLINE);
+        AgentAccount alice = online.alice();
+        AgentSession session = online.session();
+        SessionProbe probe = online.probe();
         String early = TestRelay.newVisitorId();
         String late = TestRelay.newVisitorId();
         String kept;
