@@ -102,9 +102,9 @@ public final class MainView {
         ToggleButton conversations = new ToggleButton();
         conversations.setId("navConversations");
         subs.bind(conversations.textProperty(), Bindings.createStringBinding(() -> {
-            int n = vm.list().waitingCountProperty().get() + vm.list().unreadCountProperty().get();
+            int n = vm.list().attentionCountProperty().get();
             return n > 0 ? i18n.t("nav.conversationsCount", n) : i18n.t("nav.conversations");
-        }, vm.list().waitingCountProperty(), vm.list().unreadCountProperty()));
+        }, vm.list().attentionCountProperty()));
         ToggleButton visitors = new ToggleButton();
         visitors.setId("navVisitors");
         subs.bind(visitors.textProperty(), Bindings.createStringBinding(

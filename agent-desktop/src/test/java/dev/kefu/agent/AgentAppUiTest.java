@@ -102,6 +102,9 @@ class AgentAppUiTest {
 
         waitUntil(() -> waitingItems().stream().anyMatch(c -> c.id().equals(conv)));
         assertThat(robot.lookup("#tabWaiting").queryAs(Labeled.class).getText()).isEqualTo("Waiting 1");
+        // One conversation needs the agent: waiting, with one unread message, counted once.
+        waitUntil(() -> waitingItems().stream().anyMatch(c -> c.id().equals(conv) && c.unread() == 1));
+        assertThat(textOf("#navConversations")).isEqualTo("Conversations (1)");
         waitUntil(() -> robot.lookup(".notification-bar .title").queryAll().stream()
                 .anyMatch(n -> "New visitor waiting".equals(((Labeled) n).getText())));
         assertThat(app.session().alerts().recent()).extracting(Alert::kind, Alert::visitor)

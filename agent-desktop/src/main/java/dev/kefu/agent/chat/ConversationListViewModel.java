@@ -41,7 +41,7 @@ public final class ConversationListViewModel {
     private final ObjectProperty<Tab> tab = new SimpleObjectProperty<>(Tab.WAITING);
     private final IntegerProperty waitingCount = new SimpleIntegerProperty();
     private final IntegerProperty mineCount = new SimpleIntegerProperty();
-    private final IntegerProperty unreadCount = new SimpleIntegerProperty();
+    private final IntegerProperty attentionCount = new SimpleIntegerProperty();
     private final ObjectProperty<String> selected = new SimpleObjectProperty<>();
     private final StringProperty query = new SimpleStringProperty("");
     private final ObservableList<SearchHit> hits = FXCollections.observableArrayList();
@@ -134,15 +134,15 @@ public final class ConversationListViewModel {
     private void recount() {
         int waiting = 0;
         int mine = 0;
-        int unread = 0;
+        int needingAttention = 0;
         for (Conversation c : all) {
             waiting += c.isUnassigned() ? 1 : 0;
             mine += c.isOpenWith(myId) ? 1 : 0;
-            unread += c.isLive() ? c.unread() : 0;
+            needingAttention += c.isUnassigned() || (c.isLive() && c.unread() > 0) ? 1 : 0;
         }
         waitingCount.set(waiting);
         mineCount.set(mine);
-        unreadCount.set(unread);
+        attentionCount.set(needingAttention);
     }
 
     private void applyTab() {
@@ -186,9 +186,9 @@ public final class ConversationListViewModel {
         return mineCount;
     }
 
-    /** Unread visitor messages over all live conversations. */
-    public ReadOnlyIntegerProperty unreadCountProperty() {
-        return unreadCount;
+    /** Conversations that need the agent: waiting for someone, or live with unread messages. */
+    public ReadOnlyIntegerProperty attentionCountProperty() {
+        return attentionCount;
     }
 
     public ObjectProperty<String> selectedProperty() {
