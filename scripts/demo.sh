@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT="${KEFU_PORT:-8080}"
+# The demo agent's password is printed and kept in the data folder: listen on this machine only
+# unless asked (KEFU_HOST=0.0.0.0 to try it from another device on the network).
+HOST="${KEFU_HOST:-127.0.0.1}"
 DATA="${KEFU_DATA:-./kefu-data}"
 RELAY_JAR=relay-server/target/kefu-relay.jar
 AGENT_JAR=agent-desktop/target/kefu-agent.jar
@@ -18,7 +21,9 @@ stale() {
 }
 if stale; then
   echo "building Kefu (the first build downloads dependencies and takes a few minutes)..."
-  ./mvnw -B -q -ntp -DskipTests install
+  # package, not install: nothing of Kefu's goes into ~/.m2, where a later partial build could pick
+  # up a stale copy instead of the module beside it.
+  ./mvnw -B -q -ntp -DskipTests package -pl relay-server,agent-desktop -am
 fi
 
 pids=()
@@ -28,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-java -jar "$RELAY_JAR" serve --port "$PORT" --data "$DATA" --demo &
+java -jar "$RELAY_JAR" serve --host "$HOST" --port "$PORT" --data "$DATA" --demo &
 pids+=($!)
 
 for _ in $(seq 1 120); do

@@ -6,6 +6,8 @@ set -euo pipefail
 need=()
 command -v java >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v curl >/dev/null || need+=(curl)
+# ss, to check what a server listens on (the demo's smoke test)
+command -v ss >/dev/null || need+=(iproute2)
 # Browser tests of the widget drive Debian's Chromium through its own driver.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)

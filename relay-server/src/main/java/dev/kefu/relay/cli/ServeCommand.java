@@ -172,7 +172,10 @@ final class ServeCommand implements Callable<Integer> {
                 return Files.readString(file, StandardCharsets.UTF_8).strip();
             }
             String password = Ids.random(12);
-            accounts.addSite(new SiteRecord(DEMO_SITE, Ids.random(32), "Demo shop", List.of(), System.currentTimeMillis()));
+            // The demo hands each chat straight to the demo agent when it is online, as a desk
+            // with automatic assignment would; a fresh site waits for an agent to accept.
+            accounts.addSite(new SiteRecord(DEMO_SITE, Ids.random(32), "Demo shop", List.of(), System.currentTimeMillis(),
+                    null, SiteRecord.LEAST_BUSY, true, null, 0));
             if (!accounts.addAgent(new AgentRecord(Ids.newId("a"), DEMO_AGENT, "Demo Agent 演示客服",
                     new PasswordHasher().hash(password), true, false, null, System.currentTimeMillis()))) {
                 accounts.setPasswordHash(DEMO_AGENT, new PasswordHasher().hash(password));

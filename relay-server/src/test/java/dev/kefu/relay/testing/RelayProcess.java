@@ -80,7 +80,10 @@ public final class RelayProcess implements AutoCloseable {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
-                stdout.add(line);
+                synchronized (stdout) {
+                    stdout.add(line);
+                    stdout.notifyAll();
+                }
                 Matcher m = READY.matcher(line);
                 if (m.find()) {
                     ready.complete(m);
@@ -123,6 +126,25 @@ public final class RelayProcess implements AutoCloseable {
 
     public URI http(String path) {
         return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    /** Waits up to {@code timeout} for a line of the child's standard output containing {@code text}; that line. */
+    public String awaitStdout(String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (stdout) {
+            while (true) {
+                for (String line : stdout) {
+                    if (line.contains(text)) {
+                        return line;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no line with '" + text + "' within " + timeout + " in " + stdout);
+                }
+                TimeUnit.NANOSECONDS.timedWait(stdout, left);
+            }
+        }
     }
 
     public boolean isAlive() {
