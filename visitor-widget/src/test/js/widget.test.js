@@ -1529,10 +1529,72 @@ test('pageThatSignsNobodyIn_onABrowserWhereAUserWasSignedIn_showsNoneOfTheirs', 
   const { storage, aliceId } = browserOfAlice();
   const tab = boot({ storage });
   assert.deepEqual(tab.messages(), []);
+  tab.clock.tick(3000); // no identify within the wait: she signed out without Kefu('logout')
   assert.equal(tab.state().outbox, 0);
   tab.ws().open();
   assert.notEqual(tab.ws().sent[0].visitor.id, aliceId);
   assert.deepEqual(tab.ws().sent[0].resume, {});
+});
+
+test('lateIdentifyOfTheSameUser_showsTheirHistory_andNoAnonymousHelloEverLeaves', () => {
+  const { storage, aliceId } = browserOfAlice();
+  // The host page signs its user in only once its own session check returns.
+  const tab = boot({ storage });
+  assert.deepEqual(tab.messages(), [], 'nothing of hers before the page says who is here');
+  assert.equal(tab.hook('badge').textContent, '0');
+  tab.clock.tick(2000);
+  assert.equal(tab.sockets.length, 0, 'no hello before the page has said who is here');
+
+  tab.kefu('identify', { userId: 'alice', userHash: 'ha' });
+  assert.deepEqual(tab.messages().map((m) => m.text), ['your order ships Monday', 'my address is 1 Main St']);
+  tab.ws().open();
+  const hello = tab.ws().sent[0];
+  assert.equal(hello.visitor.id, aliceId);
+  assert.equal(hello.visitor.userId, 'alice');
+  assert.deepEqual(hello.resume, { k1: 1 });
+  assert.equal(tab.state().outbox, 1, 'her unsent message is still hers');
+  tab.clock.tick(5000);
+  assert.equal(tab.sockets.length, 1, 'the wait ended with the identify');
+});
+
+test('whileWaitingForIdentify_aTypedMessageStaysInTheInput_andIsSentForWhoeverIsHere', () => {
+  const { storage, aliceId } = browserOfAlice();
+  const tab = boot({ storage });
+  tab.send('hello?');
+  assert.equal(tab.hook('input').value, 'hello?', 'kept until we know who is here');
+  assert.equal(tab.sockets.length, 0);
+  tab.clock.tick(3000);
+  tab.ws().open();
+  assert.notEqual(tab.ws().sent[0].visitor.id, aliceId);
+  welcome(tab);
+  tab.hook('send').dispatch('click');
+  assert.deepEqual(tab.sent('send').map((f) => f.body), ['hello?']);
+  assert.equal(tab.sent('send')[0].conv, undefined, 'not into her conversation');
+});
+
+test('identifyWait_isTheScriptsDataIdentifyWait', () => {
+  const { storage } = browserOfAlice();
+  const tab = boot({ storage, attrs: { 'data-identify-wait': '500' } });
+  tab.clock.tick(499);
+  assert.equal(tab.sockets.length, 0);
+  tab.clock.tick(1);
+  assert.equal(tab.sockets.length, 1);
+  tab.ws().open();
+  assert.equal('userId' in tab.ws().sent[0].visitor, false);
+});
+
+test('lateIdentifyOfAnotherUser_orLogout_whileWaiting_startsFromNothing', () => {
+  for (const late of [(t) => t.kefu('identify', { userId: 'bob', userHash: 'hb' }), (t) => t.kefu('logout')]) {
+    const { storage, aliceId } = browserOfAlice();
+    const tab = boot({ storage });
+    tab.clock.tick(1000);
+    late(tab);
+    assert.deepEqual(tab.messages(), []);
+    assert.equal(tab.state().outbox, 0);
+    tab.ws().open();
+    assert.notEqual(tab.ws().sent[0].visitor.id, aliceId);
+    assert.deepEqual(tab.ws().sent[0].resume, {});
+  }
 });
 
 test('anotherUserSignedInOnTheSameBrowser_startsFromNothing', () => {

@@ -61,6 +61,8 @@
       typingPreview: attr('typing-preview') !== 'off',
       // Test hook: "ws" or "lp" forces one transport; anything else means automatic.
       transport: attr('transport'),
+      // How long a page may take to call Kefu('identify') for the user signed in here before.
+      identifyWaitMs: /^\d{1,5}$/.test(attr('identify-wait') || '') ? +attr('identify-wait') : 3000,
       // A nonce-based CSP can let the fallback <style> through if our tag carries a nonce.
       nonce: s ? s.nonce || s.getAttribute('nonce') : null
     };
@@ -286,6 +288,11 @@
   var reads = {};                 // conv id -> {me: seq I have seen, agent: seq an agent has seen}
   var epoch = null;               // the welcome.epoch the seqs above were got under; null: none yet
   var signedUser = null;          // the userId the stored visitor was last welcomed as; null: anonymous
+  // The stored visitor was signed in, and the page has not said yet who is on it: hosts often call
+  // Kefu('identify') only once their own sign-in check returns. Until it does, or until
+  // cfg.identifyWaitMs pass, nothing of the user's shows, nothing is sent and no hello leaves.
+  var awaitingIdentity = false;
+  var identityTimer = 0;
   loadModel();
 
   function loadModel() {
@@ -449,6 +456,7 @@
 
   function unreadCount() {
     var n = 0;
+    if (awaitingIdentity) return 0;
     for (var i = 0; i < convs.length; i++) {
       var h = histOf(convs[i].id);
       var seen = readOf(convs[i].id).me;
@@ -697,7 +705,7 @@
   function connect() {
     clearTimeout(retryTimer);
     retryTimer = 0;
-    if (transport || stoppedFor) return;
+    if (transport || stoppedFor || awaitingIdentity) return;
     var hello = buildHello();
     var on = { frame: onFrame, down: onDown };
     transport = useWebSocket() ? openWebSocket(hello, on) : openLongPoll(hello, on);
@@ -1106,7 +1114,7 @@
 
   function submitDraft() {
     var body = ui.input.value.replace(/^\s+|\s+$/g, '');
-    if (!body) return;
+    if (!body || awaitingIdentity) return; // kept in the input until we know who is here
     if (codePoints(body) > MAX_BODY) {
       showHint(T.tooLong);
       return;
@@ -1329,6 +1337,7 @@
 
   function submitContact() {
     var v = {};
+    if (awaitingIdentity) return;
     var cur = currentConv();
     for (var i = 0; i < C_FIELDS.length; i++) {
       v[C_FIELDS[i]] = trim(ui.c[C_FIELDS[i]].value);
@@ -1418,6 +1427,7 @@
   }
 
   function submitRate() {
+    if (awaitingIdentity) return;
     var c = rateConv();
     var comment = trim(ui.rComment.value);
     if (!c) return;
@@ -1445,6 +1455,7 @@
   var urls = {};             // file key -> {url, exp} signed download URL, or {wait: [fn]} while asked
 
   function attachFiles(list) {
+    if (awaitingIdentity) return;
     showHint('');
     for (var i = 0; list && i < list.length; i++) attachFile(list[i]);
   }
@@ -2237,9 +2248,10 @@
     var nearEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 48;
     var wanted = [ui.greeting];
     var seen = {};
-    var rc = rateConv();
+    var held = !awaitingIdentity; // awaiting: nothing of the signed-in user may show
+    var rc = held && rateConv();
     var rm = rc && rateMode(rc);
-    for (var i = 0; i < convs.length; i++) {
+    for (var i = 0; held && i < convs.length; i++) {
       var c = convs[i];
       var h = histOf(c.id);
       var agentRead = readOf(c.id).agent;
@@ -2250,11 +2262,11 @@
         wanted.push(ui.rate);
       }
     }
-    for (var k = 0; k < outbox.length; k++) {
+    for (var k = 0; held && k < outbox.length; k++) {
       // Another tab's stale outbox may still list a message we already hold: show it once.
       if (!seen['c:' + outbox[k].cid]) wanted.push(messageNode(outboxItem(outbox[k]), seen));
     }
-    var cm = contactMode();
+    var cm = held && contactMode();
     if (cm) {
       renderContactCard(cm);
       wanted.push(ui.contact);
@@ -2530,6 +2542,7 @@
       if (info[fields[i]] != null) next[fields[i]] = String(info[fields[i]]);
     }
     if (info.attrs && typeof info.attrs === 'object') next.attrs = info.attrs;
+    var wasAwaiting = stopAwaitingIdentity();
     // What is stored was another signed-in user's, or this one's who is now signed out: none of it may show.
     var forgot = !!signedUser && (next.userId || null) !== signedUser;
     if (forgot) forgetVisitor();
@@ -2537,6 +2550,12 @@
     var idChanged = info.id != null && !(next.userId && next.userId === signedUser) && setVisitorId(String(info.id));
     var changed = forgot || idChanged || JSON.stringify(next) !== JSON.stringify(identity);
     identity = next;
+    if (wasAwaiting) {
+      // The page has said who is here: show what is theirs (if it is the same user) and connect.
+      renderAll(true);
+      connect();
+      return;
+    }
     if (!changed) return;
     dropSignedIdentity = false;
     var wasStopped = stoppedFor === 'bad_identity';
@@ -2571,6 +2590,15 @@
     setSignedUser(null);
   }
 
+  // Returns whether we were awaiting the page's identify.
+  function stopAwaitingIdentity() {
+    var was = awaitingIdentity;
+    awaitingIdentity = false;
+    clearTimeout(identityTimer);
+    identityTimer = 0;
+    return was;
+  }
+
   function setSignedUser(userId) {
     signedUser = userId;
     store.set('uid', userId);
@@ -2578,6 +2606,7 @@
 
   // The host's user signed out: forget them in this browser and go on anonymously.
   function logout() {
+    stopAwaitingIdentity();
     identity = {};
     dropSignedIdentity = false;
     forgetVisitor();
@@ -2641,9 +2670,19 @@
   }
 
   function start() {
-    // The stored visitor was signed in, and the page signs nobody in (or someone else): the user
-    // signed out without Kefu('logout'). Nothing of theirs may show.
-    if (signedUser && (identity.userId || null) !== signedUser) forgetVisitor();
+    // The stored visitor was signed in, and the page signs someone else in: nothing of theirs may
+    // show. If the page has signed nobody in yet, it may still: wait a little for its identify, and
+    // if none comes, the user signed out without Kefu('logout'): start over anonymously.
+    if (signedUser && identity.userId && identity.userId !== signedUser) forgetVisitor();
+    else if (signedUser && !identity.userId) {
+      awaitingIdentity = true;
+      identityTimer = setTimeout(function () {
+        if (!stopAwaitingIdentity()) return;
+        forgetVisitor();
+        renderAll(true);
+        connect();
+      }, cfg.identifyWaitMs);
+    }
     sweepLostUploads();
     mount();
     hookHistory();

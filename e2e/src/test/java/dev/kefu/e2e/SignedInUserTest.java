@@ -58,4 +58,32 @@ class SignedInUserTest extends BrowserTest {
             assertThat(nextUser.messages()).isEmpty();
         }
     }
+
+    @Test
+    void hostThatSignsTheUserInLate_showsTheirHistory_andLeavesNoAnonymousVisitorBehind() throws Exception {
+        TestRelay relay = closeAfter(TestRelay.start(data));
+        try (WsClient agent = relay.agent()) {
+            WidgetPage first = browser.open(site.publish("/", signedIn(relay, "customer7"))).awaitConnected();
+            first.type(ON_THE_PHONE);
+            String conv = agent.nextVisitorMessage().get("conv").asText();
+            agent.reply(conv, ANSWER);
+            first.awaitMessages(2, "the question and the answer", Bubble::acked);
+            String usersVisitor = first.visitorId();
+            agent.drain();
+
+            // The next page of the same browser signs the user in only 1.5 s after it loads.
+            ShopPage late = ShopPage.embedding(relay.baseUrl())
+                    .signedInLater("customer7", VisitorIdentity.userHash(SECRET, "customer7"), 1500);
+            WidgetPage next = browser.open(site.publish("/late", late));
+            next.await("connected as the user", p -> p.connected() && usersVisitor.equals(p.visitorId()));
+            assertThat(next.awaitMessages(2, "the user's history", Bubble::acked))
+                    .extracting(Bubble::from, Bubble::text)
+                    .containsExactly(tuple("visitor", ON_THE_PHONE), tuple("agent", ANSWER));
+            agent.reply(conv, "还在吗? still there?");
+            next.awaitMessages(3, "a new answer on the late page", Bubble::acked);
+            assertThat(agent.drain()).as("no other visitor came online meanwhile")
+                    .filteredOn(f -> "visitor".equals(f.path("type").asText()))
+                    .allSatisfy(f -> assertThat(f.path("visitor").path("id").asText()).isEqualTo(usersVisitor));
+        }
+    }
 }

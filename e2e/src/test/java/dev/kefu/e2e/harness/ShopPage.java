@@ -52,6 +52,16 @@ public final class ShopPage {
         return this;
     }
 
+    /**
+     * Signs the host's user in {@code delayMs} after the page loads, as a host does whose own
+     * sign-in check answers late.
+     */
+    public ShopPage signedInLater(String userId, String userHash, int delayMs) {
+        this.identify = ";setTimeout(function(){Kefu('identify',{userId:'" + userId + "',userHash:'" + userHash + "'});},"
+                + delayMs + ");";
+        return this;
+    }
+
     /** Removes {@code window.WebSocket} before the widget loads, like a browser without it. */
     public ShopPage withoutWebSocket() {
         this.withoutWebSocket = true;
