@@ -940,19 +940,76 @@ test('policyRequestUnanswered_whileConnected_isAskedAgain_thenTheUploadGoesOn', 
   assert.equal(tab.sent('send')[0].kind, 'image');
 });
 
-test('policyRequestUnansweredThreeTimes_fails_withRetry', () => {
+test('fileAttachedOffline_policyUnansweredForSecondsAfterTheOnlineEvent_whileTheSocketLived_isStillUploadedAndSent', () => {
+  // Chromium may fire 'online' before its network lets requests through again; the socket lived
+  // through the outage, so the widget counts as connected all along.
+  const tab = boot();
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.win.navigator.onLine = false;
+  tab.attach(PNG);
+  tab.win.navigator.onLine = true;
+  tab.win.fire('online');
+  tab.ws().receive({ type: 'pong' }); // the socket's probe answered
+  for (const wait of [1500, 3000, 6000]) {
+    tab.requests('/api/files/policy').pop().respond(0, '');
+    assert.equal(tab.messages()[0].state, 'uploading');
+    tab.clock.tick(wait);
+  }
+  assert.equal(tab.requests('/api/files/policy').length, 4, 'asked again after 1.5 s, 3 s and 6 s');
+  tab.requests('/api/files/policy').pop().respond(200, policy());
+  tab.requests('bucket.oss.test')[0].respond(201, '');
+  assert.equal(tab.sent('send')[0].kind, 'image');
+  assert.equal(tab.messages()[0].state, 'pending');
+});
+
+test('policyNeverAnswered_withTheRelayConnected_showsFailedAfterSixTries_withRetry', () => {
   const tab = boot();
   welcome(tab);
   tab.attach(PNG);
-  for (let i = 0; i < 3; i++) {
+  const waits = [1500, 3000, 6000, 12000, 24000];
+  for (const wait of waits) {
     tab.requests('/api/files/policy').pop().respond(0, '');
-    tab.clock.tick(1600);
+    tab.clock.tick(wait - 1);
+    const asked = tab.requests('/api/files/policy').length;
+    tab.clock.tick(1);
+    assert.equal(tab.requests('/api/files/policy').length, asked + 1, 'asked again after ' + wait + ' ms');
   }
-  assert.equal(tab.requests('/api/files/policy').length, 3);
-  assert.equal(tab.messages()[0].state, 'failed');
+  tab.requests('/api/files/policy').pop().respond(0, '');
+  assert.equal(tab.requests('/api/files/policy').length, 6);
+  const failed = tab.messages()[0];
+  assert.equal(failed.state, 'failed');
+  assert.match(failed.node.textContent, /上传失败: 网络错误/);
+
+  failed.node.all((e) => e.hook() === 'retry')[0].click();
+  tab.requests('/api/files/policy').pop().respond(200, policy());
+  tab.requests('bucket.oss.test')[0].respond(201, '');
+  assert.equal(tab.sent('send')[0].cid, failed.cid);
 });
 
-test('uploadThatStalls_fails_withRetry', () => {
+test('policyUnanswered_thenTheSocketDrops_waitsForTheNextWelcome_withItsPatienceRenewed', () => {
+  const tab = boot();
+  welcome(tab);
+  tab.attach(PNG);
+  for (const wait of [1500, 3000, 6000, 12000]) {
+    tab.requests('/api/files/policy').pop().respond(0, '');
+    tab.clock.tick(wait);
+  }
+  tab.ws().drop();
+  tab.requests('/api/files/policy').pop().respond(0, ''); // the fifth: the relay is out of reach too
+  tab.clock.tick(600);
+  assert.equal(tab.sockets.length, 2);
+  assert.equal(tab.requests('/api/files/policy').length, 5);
+  assert.equal(tab.messages()[0].state, 'uploading');
+
+  welcome(tab);
+  assert.equal(tab.requests('/api/files/policy').length, 6);
+  tab.requests('/api/files/policy').pop().respond(0, '');
+  tab.clock.tick(1500);
+  assert.equal(tab.messages()[0].state, 'uploading', 'six tries in all, but only one since the welcome');
+  assert.equal(tab.requests('/api/files/policy').length, 7);
+});
+
+test('uploadThatStalls_isCut_andStartsAgainFromThePolicy', () => {
   const tab = boot();
   welcome(tab);
   const up = startUpload(tab);
@@ -964,8 +1021,13 @@ test('uploadThatStalls_fails_withRetry', () => {
   tab.ws().receive({ type: 'ping' });
   tab.clock.tick(2000);
   assert.equal(up.aborted, true);
-  assert.equal(tab.messages()[0].state, 'failed');
-  assert.match(tab.messages()[0].node.textContent, /上传失败: 网络错误/);
+  assert.equal(tab.messages()[0].state, 'uploading');
+
+  tab.clock.tick(1500);
+  tab.requests('/api/files/policy').pop().respond(200, policy());
+  tab.requests('bucket.oss.test').pop().respond(201, '');
+  assert.equal(tab.sent('send').length, 1);
+  assert.equal(tab.requests('bucket.oss.test').length, 2);
 });
 
 test('reloadDuringUpload_showsItFailed_withRemoveInsteadOfRetry', () => {

@@ -1445,13 +1445,15 @@
   // mode) as a PostObject form described by POST /api/files/policy; only then does its message go
   // through the outbox like text. The bytes live in this page's memory only: offline, the upload
   // waits for the network (online event) or the relay (welcome) to come back; after a reload it
-  // cannot be resumed and shows as failed.
+  // cannot be resumed and shows as failed. A request that gets no answer at all never ends an
+  // upload by itself (see unanswered()): only an answer that refuses it, or the page going away.
 
   var FILE_KINDS = { image: true, file: true };
   var NOT_FORM = { mode: true, host: true, maxSize: true, expiration: true, allowedTypes: true };
-  var UPLOAD_STALL = 60000;  // ms without upload progress before an upload counts as failed
+  var UPLOAD_STALL = 60000;  // ms without upload progress before the upload is cut and tried again
+  var UPLOAD_PATIENCE = 6;   // unanswered tries in a row, with the relay connected, before it shows failed
   var LOST_AFTER = 3600000;  // ms after which another page's unfinished upload counts as lost
-  var ups = {};              // cid -> {file, xhr, pct}: the uploads this page holds the bytes of
+  var ups = {};              // cid -> {file, xhr, pct, tries, timer}: the uploads this page holds the bytes of
   var urls = {};             // file key -> {url, exp} signed download URL, or {wait: [fn]} while asked
 
   function attachFiles(list) {
@@ -1503,6 +1505,8 @@
   function upload(cid) {
     var up = ups[cid];
     if (!up || up.xhr) return;
+    clearTimeout(up.timer);
+    up.timer = 0;
     patchOutbox(cid, { state: 'uploading', lost: false });
     showProgress(cid, 0);
     var ask = { site: cfg.site, visitor: visitorId };
@@ -1512,8 +1516,7 @@
     }
     up.xhr = httpJson('POST', cfg.relay + '/api/files/policy', ask, LP_SEND_TIMEOUT, function (status, policy, x) {
       up.xhr = null;
-      // No answer just after the network came back: ask again (twice) before calling it failed.
-      if (!status && (up.asks = (up.asks | 0) + 1) < 3) return setTimeout(function () { upload(cid); }, 1500);
+      if (!status) return unanswered(cid);
       if (status !== 200 || !policy || !policy.host) return uploadFailed(cid, status, x);
       store.set('limits', { max: policy.maxSize, types: policy.allowedTypes });
       var why = checkFile(up.file, store.get('limits', null));
@@ -1552,6 +1555,7 @@
       clearTimeout(stall);
       up.xhr = null;
       if (x.status >= 200 && x.status < 300) uploaded(cid, key);
+      else if (!x.status) unanswered(cid);
       else uploadFailed(cid, x.status, x);
     };
     watch();
@@ -1574,10 +1578,28 @@
     renderAll();
   }
 
+  // The policy request or the upload got no answer (network down or not yet back, the connection
+  // cut, an upload stalled): the upload starts again from the policy, never dropped. Offline or
+  // with the relay out of reach too, the online event or the next welcome starts it (resumeUploads);
+  // otherwise it is tried again after 1.5 s, 3 s, 6 s ... 30 s. Just after the network comes back a
+  // browser may fail requests for seconds while the socket lived through the outage: those tries
+  // must not use up the upload. Only UPLOAD_PATIENCE unanswered tries in a row with the relay
+  // connected all along (storage this browser cannot reach: its CORS rule, a proxy) show it failed,
+  // with Retry.
+  function unanswered(cid) {
+    var up = ups[cid];
+    if (!up) return;
+    showProgress(cid, 0);
+    if (!connected || navigator.onLine === false) return;
+    up.tries = (up.tries | 0) + 1;
+    if (up.tries >= UPLOAD_PATIENCE) return uploadFailed(cid, 0, null);
+    up.timer = setTimeout(function () { upload(cid); }, Math.min(30000, 1500 * Math.pow(2, up.tries - 1)));
+  }
+
   function uploadFailed(cid, status, x) {
-    if (!ups[cid]) return;
-    // No answer while the relay is out of reach too: the next welcome starts the upload again.
-    if (!status && (!connected || navigator.onLine === false)) return showProgress(cid, 0);
+    var up = ups[cid];
+    if (!up) return;
+    up.tries = 0;
     patchOutbox(cid, { state: 'failed', reason: 'upload', why: storageError(x) || (status ? 'HTTP ' + status : T.network) });
     renderAll();
   }
@@ -1600,10 +1622,15 @@
     return s.replace(/&(lt|gt|quot|apos|amp);/g, function (m, n) { return named[n]; });
   }
 
+  // The network or the relay is back (online event, welcome): waiting uploads start now, with
+  // their patience renewed.
   function resumeUploads() {
     for (var cid in ups) {
       var e = ups.hasOwnProperty(cid) && !ups[cid].xhr && findOutbox(cid);
-      if (e && e.state === 'uploading') upload(cid);
+      if (e && e.state === 'uploading') {
+        ups[cid].tries = 0;
+        upload(cid);
+      }
     }
   }
 

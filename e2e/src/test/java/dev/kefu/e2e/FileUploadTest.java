@@ -116,6 +116,38 @@ class FileUploadTest extends BrowserTest {
         widget.awaitMessages(1, "the image sent", Bubble::acked);
     }
 
+    @Test
+    void imageAttachedOffline_isSent_whenRequestsFailForSecondsAfterTheNetworkIsBack() throws Exception {
+        Path file = Files.write(desktop.resolve("回来后才发出去的图.png"), TestImages.screenshot(320, 240));
+        WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl()))).awaitConnected().openPanel();
+        browser.setOffline(true);
+        widget.await("the page offline", p -> Boolean.FALSE.equals(p.js("return navigator.onLine")));
+        widget.attach(file);
+        widget.awaitMessages(1, "the image waiting", b -> b.state().equals("uploading"));
+        widget.js("""
+                window.policyFailures = 0; // counted after the widget's own handler saw the failure
+                var open = XMLHttpRequest.prototype.open;
+                XMLHttpRequest.prototype.open = function (method, url) {
+                  if (String(url).indexOf('/api/files/policy') >= 0) {
+                    this.addEventListener('loadend', function () { if (!this.status) window.policyFailures++; });
+                  }
+                  return open.apply(this, arguments);
+                };
+                """);
+
+        // Chromium fires 'online' before its requests get through again (the first one fails even on
+        // an idle machine; on a busy one, for seconds), while the socket lived through the outage.
+        browser.blockRequests("*/api/files/policy*");
+        browser.setOffline(false);
+        widget.await("three policy requests failed", p -> ((Number) p.js("return window.policyFailures")).intValue() >= 3);
+        assertThat(widget.messages()).extracting(Bubble::state).containsExactly("uploading");
+        browser.blockRequests();
+
+        JsonNode msg = agent.nextVisitorMessage();
+        assertThat(msg.get("file").get("name").asText()).isEqualTo("回来后才发出去的图.png");
+        widget.awaitMessages(1, "the image sent", Bubble::acked);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({
             "big.png,  3145728, 文件太大，最大 2 MB",

@@ -73,6 +73,11 @@ public final class Browser implements AutoCloseable {
         return driver;
     }
 
+    /** The widget on the page the tab shows now. */
+    public WidgetPage page() {
+        return new WidgetPage(driver);
+    }
+
     /** Loads {@code url} in the current tab and returns the widget on it. */
     public WidgetPage open(String url) {
         driver.get(url);
@@ -87,6 +92,16 @@ public final class Browser implements AutoCloseable {
         driver.executeCdpCommand("Network.enable", Map.of());
         driver.executeCdpCommand("Network.emulateNetworkConditions", Map.of(
                 "offline", offline, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+    }
+
+    /**
+     * Makes every request whose URL matches one of {@code patterns} ({@code *} matches anything) fail
+     * as a network error (an XMLHttpRequest sees status 0), as when the browser is back online but its
+     * requests do not get through yet; no patterns ends it. WebSockets already open are untouched.
+     */
+    public void blockRequests(String... patterns) {
+        driver.executeCdpCommand("Network.enable", Map.of());
+        driver.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of(patterns)));
     }
 
     /** Slows uploads (request bodies) to {@code bytesPerSecond}, so that an upload takes a while; {@link #reset()} ends it. */
@@ -106,6 +121,7 @@ public final class Browser implements AutoCloseable {
     /** Puts the tab back as a test found it: online, default viewport, on a blank page (widget disconnected). */
     public void reset() {
         setOffline(false);
+        blockRequests();
         driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
         driver.executeCdpCommand("Emulation.setTouchEmulationEnabled", Map.of("enabled", false));
         driver.get("about:blank");

@@ -42,6 +42,8 @@ public final class TestRelay implements AutoCloseable {
     private final int port;
     private final HttpClient http = HttpClient.newHttpClient();
     private RelayServer relay;
+    /** The agents {@link #agent} connected, for {@link #explain}. */
+    private final List<WsClient> agents = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private TestRelay(Path dataDir, int port, UnaryOperator<RelayConfig> tweak) throws Exception {
         this.dataDir = dataDir;
@@ -114,8 +116,33 @@ public final class TestRelay implements AutoCloseable {
         // 20 s per frame: covers a widget's reconnect backoff after an outage
         WsClient agent = WsClient.connect(URI.create("ws://127.0.0.1:" + port + "/ws/agent")).timeout(Duration.ofSeconds(20));
         agent.send(new Frame.Hello(Role.AGENT, null, loginToken(), null, resume, null));
+        agents.add(agent);
         agent.next("welcome");
         return agent;
+    }
+
+    /**
+     * For a failing test's report: every frame each agent of {@link #agent} received (pings aside,
+     * read or not), then what a new agent connecting now gets (its welcome lists the live
+     * conversations with their last seq; their messages are replayed from the store). A message the
+     * store has and an agent never got shows up in the second part only.
+     */
+    public String explain() {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < agents.size(); i++) {
+            out.append("agent ").append(i + 1).append(" received ").append(agents.get(i).received()).append('\n');
+        }
+        if (relay == null) {
+            return out.append("relay stopped\n").toString();
+        }
+        try (WsClient fresh = WsClient.connect(URI.create("ws://127.0.0.1:" + port + "/ws/agent")).timeout(Duration.ofSeconds(5))) {
+            fresh.send(new Frame.Hello(Role.AGENT, null, loginToken(), null, Map.of(), null));
+            out.append("a new agent now gets ").append(fresh.framesUntil(f -> "agents".equals(f.path("type").asText()),
+                    "the agents list that ends its welcome")).append('\n');
+        } catch (Exception | AssertionError e) {
+            out.append("a new agent could not look: ").append(e).append('\n');
+        }
+        return out.toString();
     }
 
     public WsClient agent() throws Exception {

@@ -105,6 +105,25 @@ public final class WidgetPage {
         return out;
     }
 
+    /**
+     * For a failing test's report: the page's address, {@code Kefu('state')}, the bubbles shown and
+     * everything the widget keeps in {@code localStorage} (outbox, history, resume positions).
+     */
+    public String explain() {
+        Object storage = js("""
+                var out = {};
+                try {
+                  for (var i = 0; i < localStorage.length; i++) {
+                    var key = localStorage.key(i);
+                    out[key] = localStorage.getItem(key);
+                  }
+                } catch (e) { out.error = String(e); }
+                return JSON.stringify(out, null, 1);
+                """);
+        return "page " + driver.getCurrentUrl() + "\nwidget state " + state() + "\nbubbles " + messages()
+                + "\nlocalStorage " + storage + "\n";
+    }
+
     /** Opens the panel by clicking the launcher, unless it is open. */
     public WidgetPage openPanel() {
         if (!panelOpen()) {
