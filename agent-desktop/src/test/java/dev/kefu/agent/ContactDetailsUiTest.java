@@ -1,5 +1,6 @@
 package dev.kefu.agent;
 
+import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.Screenshots;
 import dev.kefu.agent.testing.TestRelay;
@@ -10,12 +11,15 @@ import dev.kefu.relay.testing.WsClient;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.control.Labeled;
+import javafx.scene.control.TextField;
 import javafx.scene.control.TitledPane;
 import javafx.scene.input.Clipboard;
+import javafx.scene.layout.VBox;
 import org.junit.jupiter.api.Test;
 import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -132,6 +136,52 @@ class ContactDetailsUiTest extends UiTest {
         }
     }
 
+    @Test
+    void searchingForAVisitorsEmailOrPhone_findsTheirConversation_andOpensIt() throws Exception {
+        String conv;
+        try (WsClient visitor = relay.visitor(TestRelay.newVisitorId(), null)) {
+            visitor.next(f -> "service".equals(f.path("type").asText()) && !f.path("online").asBoolean(),
+                    "service offline: no agent online");
+            conv = visitor.say("请回电 please call me back").path("conv").asText();
+            leaveContact(visitor, conv, "王小明", "xiaoming.wang@example.com", "+86 138-0013-8000", "白天请打这个号码");
+        }
+        String other;
+        try (WsClient visitor = relay.visitor(TestRelay.newVisitorId(), null)) {
+            other = visitor.say("another question").path("conv").asText();
+            leaveContact(visitor, other, "李雷", "lilei@example.cn", "139 0000 0000", null);
+        }
+
+        app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
+        waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);
+        waitUntil(() -> app.mainViewModel().list().shown().stream().filter(Conversation::hasContact).count() == 2);
+
+        search("XIAOMING.wang@example");
+        waitUntil(() -> contactHits().equals(List.of("✉ Email: xiaoming.wang@example.com")));
+        robot.clickOn(robot.lookup("#searchResults .hit-contact").queryAs(Node.class));
+        waitUntil(() -> conv.equals(app.mainViewModel().list().selectedProperty().get())
+                && "王小明".equals(text("#chatTitle").orElse("")));
+
+        search("13800138000"); // as an agent types a number read out on the phone
+        waitUntil(() -> contactHits().equals(List.of("✉ Phone: +86 138-0013-8000")));
+        robot.clickOn(robot.lookup("#searchResults .hit-contact").queryAs(Node.class));
+        waitUntil(() -> conv.equals(app.mainViewModel().list().selectedProperty().get()));
+
+        search("lilei@");
+        waitUntil(() -> contactHits().equals(List.of("✉ Email: lilei@example.cn")));
+        Screenshots.save(app.stage().getScene(), "search-contact.png");
+    }
+
+    /** Types {@code query} into the list's search field (set as a whole: the robot's keyboard may lack '@'). */
+    private void search(String query) throws Exception {
+        WaitForAsyncUtils.asyncFx(() -> ((TextField) root().lookup("#search")).setText(query)).get();
+    }
+
+    /** What the search results show of each contact hit: its second line. FX thread. */
+    private List<String> contactHits() {
+        return root().lookupAll("#searchResults .hit-contact").stream().filter(Node::isVisible)
+                .map(n -> ((Label) ((VBox) n).getChildren().get(1)).getText()).toList();
+    }
+
     /** The visitor sends the form and waits for the relay's answer. */
     private static void leaveContact(WsClient visitor, String conv, String name, String email, String phone, String text)
             throws Exception {
@@ -153,7 +203,7 @@ class ContactDetailsUiTest extends UiTest {
     }
 
     /** The texts of every label and button under {@code query}. */
-    private java.util.List<String> labelsIn(String query) throws Exception {
+    private List<String> labelsIn(String query) throws Exception {
         return WaitForAsyncUtils.asyncFx(() -> root().lookup(query).lookupAll("*").stream()
                 .filter(n -> n instanceof Labeled).map(n -> ((Labeled) n).getText()).toList()).get();
     }
