@@ -128,8 +128,15 @@ class HistoryGapUiTest extends UiTest {
         assertThat(WaitForAsyncUtils.asyncFx(() -> bubbleTexts().get(0)).get()).isEqualTo("message 1");
     }
 
-    /** Moves the messages' scroll bar down a little, then to the top, as an agent scrolling up does. */
+    /**
+     * Once the messages shown are laid out taller than the view (the chat loads more only then),
+     * moves the scroll bar down a little, then to the top, as an agent scrolling up does.
+     */
     private void scrollUp() throws Exception {
+        waitUntil(() -> {
+            ScrollPane scroll = (ScrollPane) root().lookup("#messagesScroll");
+            return scroll.getContent().getLayoutBounds().getHeight() > scroll.getViewportBounds().getHeight();
+        });
         WaitForAsyncUtils.asyncFx(() -> {
             ScrollPane scroll = (ScrollPane) root().lookup("#messagesScroll");
             scroll.setVvalue(scroll.getVmax() / 2);
