@@ -1,5 +1,6 @@
 package dev.kefu.agent;
 
+import dev.kefu.agent.cache.Conversation;
 import dev.kefu.agent.testing.AgentWindow;
 import dev.kefu.agent.testing.Screenshots;
 import dev.kefu.agent.testing.TestRelay;
@@ -10,12 +11,16 @@ import dev.kefu.relay.testing.WsClient;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.control.Labeled;
+import javafx.scene.control.TextField;
 import javafx.scene.control.TitledPane;
 import javafx.scene.input.Clipboard;
+import javafx.scene.layout.VBox;
+import javafx.scene.text.Text;
 import org.junit.jupiter.api.Test;
 import org.testfx.api.FxRobot;
 import org.testfx.util.WaitForAsyncUtils;
 
+import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,8 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * card under the chat header and in the visitor panel (empty fields left out, the long text wrapped,
  * an emoji intact, each field copyable), the list names the visitor by the name it gave; a form sent
  * during an open chat appears at once, a newer one replaces it, and after switching to Chinese the
- * labels are Chinese. Screenshots {@code contact-left-message.png}, {@code contact-live.png},
- * {@code contact-zh.png}.
+ * labels are Chinese. A long email stays on one line, cut in its middle, whole on hover and by Copy; the
+ * list's search finds a conversation by its visitor's email or phone. Screenshots
+ * {@code contact-left-message.png}, {@code contact-live.png}, {@code contact-zh.png},
+ * {@code contact-long-email.png}, {@code search-contact.png}.
  */
 class ContactDetailsUiTest extends UiTest {
     /** Long enough to wrap in the card and the panel; Chinese and a 4-byte emoji (U+1F60A). */
@@ -132,6 +139,106 @@ class ContactDetailsUiTest extends UiTest {
         }
     }
 
+    @Test
+    void longEmail_staysOnOneLine_cutShortInItsMiddle_wholeOnHoverAndByCopy() throws Exception {
+        String email = "xiaoming.wang.after-sales.customer-service@shanghai-example-international-trading.com.cn";
+        String conv;
+        try (WsClient visitor = relay.visitor(TestRelay.newVisitorId(), null)) {
+            conv = visitor.say("请发邮件给我 please email me").path("conv").asText();
+            leaveContact(visitor, conv, "王小明", email, "+86 138 0013 8000", null);
+        }
+        app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
+        waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);
+        waitUntil(() -> app.mainViewModel().list().shown().stream().anyMatch(c -> c.id().equals(conv) && c.hasContact()));
+        WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(conv)).get();
+        waitUntil(() -> contactShown() && text("#panelContactEmail").isPresent());
+
+        for (String prefix : List.of("#contact", "#panelContact")) {
+            assertThat(WaitForAsyncUtils.asyncFx(() -> {
+                Label value = (Label) root().lookup(prefix + "Email");
+                return value.getHeight() < 1.5 * ((Label) root().lookup(prefix + "Name")).getHeight();
+            }).get()).as(prefix + "Email: one line").isTrue();
+            String shown = WaitForAsyncUtils.asyncFx(() -> ((Text) root().lookup(prefix + "Email").lookup(".text")).getText()).get();
+            assertThat(shown).as(prefix + "Email: cut in its middle, the start and the domain's end kept")
+                    .startsWith("xiaoming").contains("…").endsWith(".com.cn").isNotEqualTo(email);
+            assertThat(WaitForAsyncUtils.asyncFx(() -> ((Label) root().lookup(prefix + "Email")).getTooltip().getText()).get())
+                    .isEqualTo(email);
+        }
+        assertThat(textIn("#panelContactPhone")).as("short values are whole").hasValue("+86 138 0013 8000");
+
+        robot.moveTo("#panelContactEmail");
+        waitUntil(() -> ((Label) root().lookup("#panelContactEmail")).getTooltip().isShowing());
+        Screenshots.save(app.stage().getScene(), "contact-long-email.png");
+        robot.clickOn("#panelContactCopyEmail");
+        assertThat(WaitForAsyncUtils.asyncFx(() -> Clipboard.getSystemClipboard().getString()).get()).isEqualTo(email);
+    }
+
+    @Test
+    void searchingForAVisitorsEmailOrPhone_findsTheirConversation_andOpensIt() throws Exception {
+        String conv;
+        try (WsClient visitor = relay.visitor(TestRelay.newVisitorId(), null)) {
+            visitor.next(f -> "service".equals(f.path("type").asText()) && !f.path("online").asBoolean(),
+                    "service offline: no agent online");
+            conv = visitor.say("请回电 please call me back").path("conv").asText();
+            leaveContact(visitor, conv, "王小明", "xiaoming.wang@example.com", "+86 138-0013-8000", "白天请打这个号码");
+        }
+        String other;
+        try (WsClient visitor = relay.visitor(TestRelay.newVisitorId(), null)) {
+            other = visitor.say("another question").path("conv").asText();
+            leaveContact(visitor, other, "李雷", "lilei@example.cn", "139 0000 0000", null);
+        }
+
+        app = AgentWindow.launch(relay, TestRelay.PASSWORD, dataDir);
+        waitUntil(() -> app.session() != null && app.session().status().isOnline() && app.mainView() != null);
+        waitUntil(() -> app.mainViewModel().list().shown().stream().filter(Conversation::hasContact).count() == 2);
+
+        search("XIAOMING.wang@example");
+        waitUntil(() -> contactHits().equals(List.of("✉ Email: xiaoming.wang@example.com")));
+        robot.clickOn(WaitForAsyncUtils.asyncFx(this::firstContactHit).get());
+        waitUntil(() -> conv.equals(app.mainViewModel().list().selectedProperty().get())
+                && "王小明".equals(text("#chatTitle").orElse("")));
+
+        search("");
+        WaitForAsyncUtils.asyncFx(() -> app.mainViewModel().open(other)).get();
+        waitUntil(() -> "李雷".equals(text("#chatTitle").orElse("")));
+        search("13800138000"); // as an agent types a number read out on the phone
+        waitUntil(() -> contactHits().equals(List.of("✉ Phone: +86 138-0013-8000")));
+        robot.clickOn(WaitForAsyncUtils.asyncFx(this::firstContactHit).get());
+        waitUntil(() -> conv.equals(app.mainViewModel().list().selectedProperty().get())
+                && "王小明".equals(text("#chatTitle").orElse("")));
+
+        search("lilei@");
+        waitUntil(() -> contactHits().equals(List.of("✉ Email: lilei@example.cn")));
+        Screenshots.save(app.stage().getScene(), "search-contact.png");
+    }
+
+    /** Types {@code query} into the list's search field (set as a whole: the robot's keyboard may lack '@'). */
+    private void search(String query) throws Exception {
+        WaitForAsyncUtils.asyncFx(() -> ((TextField) root().lookup("#search")).setText(query)).get();
+    }
+
+    /** What the search results show of each contact hit: its second line. FX thread. */
+    private List<String> contactHits() {
+        return root().lookupAll("#searchResults .hit-contact").stream().filter(ContactDetailsUiTest::onScreen)
+                .map(n -> ((Label) ((VBox) n).getChildren().get(1)).getText()).toList();
+    }
+
+    /** The first contact hit on screen. FX thread. */
+    private Node firstContactHit() {
+        return root().lookupAll("#searchResults .hit-contact").stream()
+                .filter(ContactDetailsUiTest::onScreen).findFirst().orElseThrow();
+    }
+
+    /** {@code n} and every node above it are visible (a list keeps a hidden cell to measure with). */
+    private static boolean onScreen(Node n) {
+        for (Node up = n; up != null; up = up.getParent()) {
+            if (!up.isVisible()) {
+                return false;
+            }
+        }
+        return n.getScene() != null;
+    }
+
     /** The visitor sends the form and waits for the relay's answer. */
     private static void leaveContact(WsClient visitor, String conv, String name, String email, String phone, String text)
             throws Exception {
@@ -153,7 +260,7 @@ class ContactDetailsUiTest extends UiTest {
     }
 
     /** The texts of every label and button under {@code query}. */
-    private java.util.List<String> labelsIn(String query) throws Exception {
+    private List<String> labelsIn(String query) throws Exception {
         return WaitForAsyncUtils.asyncFx(() -> root().lookup(query).lookupAll("*").stream()
                 .filter(n -> n instanceof Labeled).map(n -> ((Labeled) n).getText()).toList()).get();
     }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * The agent's local copy of everything it has seen, one SQLite file per relay and account:
@@ -163,6 +164,11 @@ public final class ChatCache implements AutoCloseable {
     private static final String CONVERSATION_COLUMNS = "id, site, status, visitor_id, visitor_name, agent_id, "
             + "agent_name, last_seq, created_at, held_seq, my_read_seq, peer_read_seq, unread, last_body, "
             + "last_from_role, last_ts, rating, rating_comment, contact_name, contact_email, contact_phone, contact_text";
+
+    /** How the list names the visitor of conversation {@code c}: the relay's name, else the contact form's, else its id. */
+    private static final String VISITOR_LABEL = "coalesce(c.visitor_name, c.contact_name, c.visitor_id, c.id)";
+    /** A search written as (part of) a phone number: digits with the separators phones are written with; matched by its digits when it has 3 or more. */
+    private static final Pattern PHONE_QUERY = Pattern.compile("\\+?[\\d\\s().-]+");
 
     private final Sql sql;
 
@@ -657,14 +663,47 @@ public final class ChatCache implements AutoCloseable {
         return sql.queryLong("SELECT count(*) FROM messages");
     }
 
-    /** Cached messages whose text contains {@code text} (case-insensitive for Latin letters), newest first. */
+    /**
+     * What a history search finds: first the cached conversations whose contact details (name, email,
+     * phone, text) contain {@code text}, one hit per conversation, then the cached messages whose text
+     * contains it; each part newest first, at most {@code limit} hits in all. Case-insensitive for Latin
+     * letters. A query that reads as a phone number (digits, with spaces, dashes, dots, brackets or a
+     * leading +) finds a phone however the visitor spaced it: "13800138000" finds "+86 138-0013-8000".
+     */
     public synchronized List<SearchHit> search(String text, int limit) {
-        String pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-        return sql.query("SELECT m.conv, coalesce(c.visitor_name, c.visitor_id, m.conv), m.seq, m.from_role, m.body, m.ts "
+        String pattern = likePattern(text);
+        String digits = PHONE_QUERY.matcher(text).matches() ? text.replaceAll("\\D", "") : "";
+        String phone = "(c.contact_phone LIKE ?1 ESCAPE '\\' OR (length(?2) >= 3 AND replace(replace(replace(replace("
+                + "replace(replace(c.contact_phone, ' ', ''), '-', ''), '(', ''), ')', ''), '.', ''), '+', '') "
+                + "LIKE '%' || ?2 || '%'))";
+        List<SearchHit> hits = new ArrayList<>(sql.query("SELECT c.id, " + VISITOR_LABEL + ", CASE "
+                + "WHEN c.contact_email LIKE ?1 ESCAPE '\\' THEN 'EMAIL' WHEN " + phone + " THEN 'PHONE' "
+                + "WHEN c.contact_name LIKE ?1 ESCAPE '\\' THEN 'NAME' ELSE 'TEXT' END, "
+                + "c.contact_email, c.contact_phone, c.contact_name, c.contact_text, max(c.last_ts, c.created_at) "
+                + "FROM conversations c WHERE c.contact_email LIKE ?1 ESCAPE '\\' OR " + phone
+                + " OR c.contact_name LIKE ?1 ESCAPE '\\' OR c.contact_text LIKE ?1 ESCAPE '\\' "
+                + "ORDER BY max(c.last_ts, c.created_at) DESC LIMIT ?3",
+                rs -> {
+                    SearchHit.ContactField field = SearchHit.ContactField.valueOf(rs.getString(3));
+                    String value = switch (field) {
+                        case EMAIL -> rs.getString(4);
+                        case PHONE -> rs.getString(5);
+                        case NAME -> rs.getString(6);
+                        case TEXT -> rs.getString(7);
+                    };
+                    return new SearchHit(rs.getString(1), rs.getString(2), 0, null, value, rs.getLong(8), field);
+                }, pattern, digits, limit));
+        hits.addAll(sql.query("SELECT m.conv, " + VISITOR_LABEL + ", m.seq, m.from_role, m.body, m.ts "
                 + "FROM messages m JOIN conversations c ON c.id = m.conv "
                 + "WHERE m.seq IS NOT NULL AND m.recalled_at = 0 AND m.body LIKE ? ESCAPE '\\' ORDER BY m.ts DESC LIMIT ?",
                 rs -> new SearchHit(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5),
-                        rs.getLong(6)), pattern, limit);
+                        rs.getLong(6), null), pattern, limit - hits.size()));
+        return hits;
+    }
+
+    /** {@code text} anywhere, for {@code LIKE ... ESCAPE '\'}: its own {@code %}, {@code _} and {@code \} taken literally. */
+    private static String likePattern(String text) {
+        return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
     }
 
     // ---- visitors and agents ----

@@ -25,6 +25,8 @@ import javafx.scene.layout.StackPane;
 import javafx.scene.layout.VBox;
 import org.controlsfx.control.SegmentedButton;
 
+import java.util.Map;
+
 /** The left column: history search, the waiting / mine / all tabs and the conversation list. */
 public final class ConversationListView {
     private final ConversationListViewModel vm;
@@ -240,6 +242,12 @@ public final class ConversationListView {
         }
     }
 
+    /** The contact card's label of each contact field, which a contact hit names. */
+    private static final Map<SearchHit.ContactField, String> CONTACT_KEYS = Map.of(
+            SearchHit.ContactField.NAME, "contact.name", SearchHit.ContactField.EMAIL, "contact.email",
+            SearchHit.ContactField.PHONE, "contact.phone", SearchHit.ContactField.TEXT, "contact.text");
+
+    /** A search hit: the visitor and time, then the message, or "✉ Email: ..." for the contact details that matched. */
     private final class HitCell extends ListCell<SearchHit> {
         HitCell() {
             setPrefWidth(0);
@@ -255,9 +263,12 @@ public final class ConversationListView {
             }
             Label who = new Label(h.visitorLabel() + " · " + i18n.timeOf(h.ts()));
             who.getStyleClass().add("muted");
-            Label body = new Label(h.body());
+            Label body = new Label(h.isContact() ? "✉ " + i18n.t(CONTACT_KEYS.get(h.contactField())) + ": " + h.body()
+                    : h.body());
             body.setMinWidth(0);
-            setGraphic(new VBox(2, who, body));
+            VBox box = new VBox(2, who, body);
+            box.getStyleClass().add(h.isContact() ? "hit-contact" : "hit-message");
+            setGraphic(box);
             setText(null);
         }
     }

@@ -5,6 +5,8 @@ import javafx.animation.PauseTransition;
 import javafx.geometry.Pos;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
+import javafx.scene.control.OverrunStyle;
+import javafx.scene.control.Tooltip;
 import javafx.scene.input.Clipboard;
 import javafx.scene.input.ClipboardContent;
 import javafx.scene.layout.HBox;
@@ -18,8 +20,9 @@ import java.util.List;
 
 /**
  * The contact details a visitor left, as the chat and the visitor panel show them: one labelled line
- * per field given (empty ones left out), the message text wrapped under its label, each with a Copy
- * button (an agent calls back from these, so they must reach another program intact).
+ * per field given (empty ones left out; a value too long for the line cut short with an ellipsis and
+ * shown whole on hover), the message text wrapped under its label, each with a Copy button (an agent
+ * calls back from these, so they must reach another program intact).
  */
 public final class ContactCard {
     private static final Duration COPIED_SHOWN = Duration.seconds(1.5);
@@ -84,13 +87,13 @@ public final class ContactCard {
         Label shown = new Label(value);
         shown.setId(idPrefix + field);
         shown.getStyleClass().add("contact-value");
-        shown.setWrapText(true);
         shown.setMinWidth(0);
         shown.setMinHeight(Region.USE_PREF_SIZE);
         Button copy = copyButton(i18n.t("contact.copy"), i18n, () -> value);
         copy.setId(idPrefix + "Copy" + field);
         if (below) {
-            // the message: its label and button on one line, the text under them at full width
+            // the message: its label and button on one line, the text wrapped under them at full width
+            shown.setWrapText(true);
             Region spacer = new Region();
             HBox.setHgrow(spacer, Priority.ALWAYS);
             HBox head = new HBox(6, name, spacer, copy);
@@ -98,6 +101,15 @@ public final class ContactCard {
             box.getChildren().addAll(head, shown);
             return;
         }
+        // one line: wrapping broke an email or a number anywhere within it ("xiaoming.wang@exampl / e.com"),
+        // so a value too long for the card is cut short instead (an email in its middle, keeping the
+        // domain's end), whole on hover and by its Copy button
+        shown.setTextOverrun("Email".equals(field) ? OverrunStyle.CENTER_ELLIPSIS : OverrunStyle.ELLIPSIS);
+        shown.setEllipsisString("…");
+        Tooltip whole = new Tooltip(value);
+        whole.setWrapText(true);
+        whole.setMaxWidth(480);
+        shown.setTooltip(whole);
         HBox.setHgrow(shown, Priority.ALWAYS);
         shown.setMaxWidth(Double.MAX_VALUE);
         HBox row = new HBox(6, name, shown, copy);
