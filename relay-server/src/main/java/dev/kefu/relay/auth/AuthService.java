@@ -26,7 +26,9 @@ import java.util.function.Consumer;
  * {@link MessageStore#signIn}). An id once used by a signed-in user is that user's: another user
  * presenting it gets their own visitor, and a hello presenting it without the user is refused
  * ({@link ErrorCode#IDENTITY_REQUIRED}), so a shared computer never shows one user's history to
- * the next.
+ * the next. A browser's id bound to a user who already has a visitor brings its anonymous
+ * conversations along: the binding write moves them to the user's visitor, and
+ * {@link #onConversationsMoved} tells whoever holds them by visitor.
  */
 public final class AuthService {
     private static final Logger log = LoggerFactory.getLogger(AuthService.class);
