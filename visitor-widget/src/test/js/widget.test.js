@@ -1550,6 +1550,53 @@ test('signedWelcome_withTheUsersVisitor_adoptsItsId_andDropsWhatThisBrowserHeld'
   assert.equal(boot({ storage, before: SIGNED_A }).state().visitorId, USERS_VISITOR, 'kept for the next page');
 });
 
+test('signedWelcome_listingThisBrowsersChat_keepsIt_andTheReplayShowsEveryMessageOnce', () => {
+  // docs/protocol.md: the relay moved this browser's anonymous chat to the user who signed in here.
+  const storage = new SharedStorage();
+  const tab = boot({ storage });
+  welcome(tab, [{ id: 'k-here', lastSeq: 1, status: 'open' }]);
+  tab.ws().receive(agentMsg('k-here', 1, 'how can I help?'));
+  tab.send('where is my order?');
+  ackLastSend(tab, 'k-here', 2);
+  tab.ws().drop();
+  tab.send('typed during the switch');
+
+  tab.kefu('identify', { userId: 'alice', userHash: 'ha' });
+  tab.clock.tick(600);
+  tab.ws().open();
+  assert.deepEqual(tab.ws().sent[0].resume, { 'k-here': 2 });
+  tab.ws().receive({ type: 'welcome', session: 'S', you: { role: 'visitor', id: USERS_VISITOR },
+    conversations: [{ id: 'k-user', lastSeq: 1, status: 'closed', createdAt: 1 },
+      { id: 'k-here', lastSeq: 2, status: 'open', createdAt: 2 }], heartbeatSec: 25, serverTime: Date.now() });
+  const shownAtWelcome = tab.messages().map((m) => m.text);
+  assert.deepEqual(shownAtWelcome.slice(0, 2), ['how can I help?', 'where is my order?'], 'kept, not blanked');
+  // The relay replays a moved conversation from the start.
+  tab.ws().receive(agentMsg('k-here', 1, 'how can I help?'));
+  tab.ws().receive(visitorMsg('k-here', 2, 'c-old', 'where is my order?'));
+  const resent = tab.sent('send');
+  assert.deepEqual(resent.map((f) => [f.body, f.conv]), [['typed during the switch', 'k-here']],
+    'the outbox goes on in the same conversation');
+  tab.ws().receive({ type: 'ack', cid: resent[0].cid, conv: 'k-here', seq: 3, ts: Date.now() });
+
+  assert.equal(tab.state().visitorId, USERS_VISITOR);
+  assert.deepEqual(tab.messages().map((m) => m.text),
+    ['how can I help?', 'where is my order?', 'typed during the switch'], 'each once');
+  assert.equal(tab.state().outbox, 0);
+  assert.equal(tab.state().conv, 'k-here');
+  storage.deliver();
+  assert.deepEqual(boot({ storage, before: SIGNED_A }).messages().map((m) => m.text),
+    ['how can I help?', 'where is my order?', 'typed during the switch'], 'kept for the next page');
+});
+
+test('convFrame_ofAChatMovedToUsFromAnotherBrowser_pagesItsHistory', () => {
+  const tab = boot({ before: SIGNED_A });
+  welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  tab.ws().receive({ type: 'conv', conv: { id: 'k-laptop', status: 'open', lastSeq: 2, visitor: tab.state().visitorId } });
+  assert.deepEqual(tab.sent('sync').map((f) => [f.conv, f.after]), [['k-laptop', 0]]);
+  tab.ws().receive({ type: 'conv', conv: { id: 'k-laptop', status: 'open', lastSeq: 3 } });
+  assert.equal(tab.sent('sync').length, 1, 'once, for a conversation new to us');
+});
+
 test('identityRequired_startsOverAsANewAnonymousVisitor_withNothingOfTheUser', () => {
   const { storage, aliceId } = browserOfAlice();
   // The page signs alice in, then the host signs her out server-side and the next hello is anonymous.

@@ -304,12 +304,24 @@
     signedUser = store.get('uid', null);
   }
 
-  // Drops every conversation with its messages and read marks, in storage and on screen.
-  function forgetConvs() {
-    for (var i = 0; i < convs.length; i++) store.remove('h:' + convs[i].id);
-    convs = [];
-    hist = {};
-    reads = {};
+  // Drops every conversation with its messages and read marks, in storage and on screen; those
+  // whose id is in keep (an object used as a set; optional) stay with what we hold of them.
+  function forgetConvs(keep) {
+    var kept = [];
+    var keptReads = {};
+    for (var i = 0; i < convs.length; i++) {
+      var id = convs[i].id;
+      if (keep && keep[id]) {
+        kept.push(convs[i]);
+        if (reads[id]) keptReads[id] = reads[id];
+      } else {
+        store.remove('h:' + id);
+        delete hist[id];
+      }
+    }
+    convs = kept;
+    if (!kept.length) hist = {};
+    reads = keptReads;
     nodes = {};
     if (ui) ui.list.textContent = '';
     store.set('convs', convs);
@@ -866,8 +878,10 @@
     var you = f.you && f.you.id;
     if (typeof you === 'string' && you !== visitorId && ID_RE.test(you)) {
       // Signed in, we are the user's one visitor, shared by their devices (docs/protocol.md, "A
-      // signed-in user on every device"); what we held was this browser's own. The outbox stays.
-      setVisitorId(you);
+      // signed-in user on every device"); what we held was this browser's own. The relay moved this
+      // browser's anonymous chats to the user: those the welcome lists stay, with what we hold of
+      // them (the relay replays them from the start; held seqs are dropped). The outbox stays.
+      setVisitorId(you, listedIds(f.conversations));
       resumed = {};
     }
     if (t.userSent !== signedUser) setSignedUser(t.userSent);
@@ -888,6 +902,12 @@
     resumeUploads();
     markRead();
     renderAll();
+  }
+
+  function listedIds(list) {
+    var ids = {};
+    for (var i = 0; list && i < list.length; i++) if (list[i] && typeof list[i].id === 'string') ids[list[i].id] = true;
+    return ids;
   }
 
   // welcome lists waiting and open conversations plus the most recent closed one; any other
@@ -982,7 +1002,10 @@
     var info = f.conv;
     if (!info || typeof info.id !== 'string') return;
     if (info.id === queueConv && info.status !== 'waiting') queueLine = '';
+    var known = !!findConv(info.id);
     upsertConv(info.id, info);
+    // A chat of ours we had not seen (another browser's, moved to us when the user signed in there).
+    if (!known && info.lastSeq > histOf(info.id).c) requestSync(info.id);
     deskEcho(info);
     renderAll();
   }
@@ -2591,14 +2614,15 @@
     if (transport || wasStopped) reconnectNow();
   }
 
-  // A host-chosen visitor id replaces ours; what we held belonged to the other id.
-  function setVisitorId(id) {
+  // A host-chosen visitor id replaces ours; what we held belonged to the other id, but for the
+  // conversations in keep (optional, see forgetConvs).
+  function setVisitorId(id, keep) {
     if (!ID_RE.test(id)) {
       warn('identify(): id must be 16-64 characters of A-Z a-z 0-9 _ -; ignored');
       return false;
     }
     if (id === visitorId) return false;
-    forgetConvs();
+    forgetConvs(keep);
     visitorId = id;
     store.remove('contact');
     store.remove('rate');

@@ -86,4 +86,48 @@ class SignedInUserTest extends BrowserTest {
                     .allSatisfy(f -> assertThat(f.path("visitor").path("id").asText()).isEqualTo(usersVisitor));
         }
     }
+
+    @Test
+    void chatStartedAnonymously_goesOn_afterTheShopperSignsInMidPage_asTheUserOfAnotherDevice() throws Exception {
+        TestRelay relay = closeAfter(TestRelay.start(data));
+        HostSite laptopOrigin = closeAfter(HostSite.start());
+        try (WsClient agent = relay.agent()) {
+            // The user signed in on the phone before: that is their visitor.
+            WidgetPage phone = browser.open(site.publish("/", signedIn(relay, "customer9"))).awaitConnected();
+            String usersVisitor = phone.visitorId();
+
+            // On the laptop, anonymous: a question, an answer.
+            WidgetPage laptop = browser.open(laptopOrigin.publish("/", ShopPage.embedding(relay.baseUrl())))
+                    .awaitConnected();
+            String anonymousId = laptop.visitorId();
+            laptop.type(ASKED_ANONYMOUSLY);
+            String conv = agent.nextVisitorMessage().get("conv").asText();
+            agent.reply(conv, WHICH_ORDER);
+            laptop.awaitMessages(2, "the question and the answer, anonymously", Bubble::acked);
+
+            // The shopper logs in to check the order, without leaving the page.
+            laptop.js(ShopPage.signIn("customer9", VisitorIdentity.userHash(SECRET, "customer9")));
+            laptop.await("signed in as the user", p -> p.connected() && usersVisitor.equals(p.visitorId()));
+            assertThat(anonymousId).isNotEqualTo(usersVisitor);
+            laptop.type(ORDER_NUMBER);
+            assertThat(agent.nextVisitorMessage().get("conv").asText()).as("the same conversation").isEqualTo(conv);
+            agent.reply(conv, SHIPS);
+            assertThat(laptop.awaitMessages(4, "the chat, going on", Bubble::acked))
+                    .extracting(Bubble::from, Bubble::text)
+                    .containsExactly(tuple("visitor", ASKED_ANONYMOUSLY), tuple("agent", WHICH_ORDER),
+                            tuple("visitor", ORDER_NUMBER), tuple("agent", SHIPS));
+
+            // The phone has it too, and a new page of the laptop shows it, each bubble once.
+            assertThat(phone.awaitMessages(4, "the laptop's chat on the phone", Bubble::acked))
+                    .extracting(Bubble::text).containsExactly(ASKED_ANONYMOUSLY, WHICH_ORDER, ORDER_NUMBER, SHIPS);
+            WidgetPage again = browser.open(laptopOrigin.publish("/", signedIn(relay, "customer9"))).awaitConnected();
+            assertThat(again.awaitMessages(4, "the chat on the next page", Bubble::acked))
+                    .extracting(Bubble::text).containsExactly(ASKED_ANONYMOUSLY, WHICH_ORDER, ORDER_NUMBER, SHIPS);
+        }
+    }
+
+    private static final String ASKED_ANONYMOUSLY = "我的订单在哪 where is my order?";
+    private static final String WHICH_ORDER = "请问订单号? which order number?";
+    private static final String ORDER_NUMBER = "登录了, 订单 1234 signed in, order 1234";
+    private static final String SHIPS = "周一发货 it ships Monday";
 }

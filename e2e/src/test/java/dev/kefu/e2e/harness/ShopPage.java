@@ -48,8 +48,17 @@ public final class ShopPage {
      * through the stub, before the widget loads. {@code userId} is made of letters and digits.
      */
     public ShopPage signedIn(String userId, String userHash) {
-        this.identify = ";Kefu('identify',{userId:'" + userId + "',userHash:'" + userHash + "'});";
+        this.identify = ";" + signIn(userId, userHash) + ";";
         return this;
+    }
+
+    /**
+     * The host's sign-in call, {@code Kefu('identify', {userId, userHash})}, as a script: for a page
+     * whose user signs in while it is open ({@code page.js(ShopPage.signIn(...))}), as a shop's
+     * login form that does not reload the page does. {@code userId} is made of letters and digits.
+     */
+    public static String signIn(String userId, String userHash) {
+        return "Kefu('identify',{userId:'" + userId + "',userHash:'" + userHash + "'})";
     }
 
     /**

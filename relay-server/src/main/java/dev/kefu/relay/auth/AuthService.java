@@ -3,16 +3,19 @@ package dev.kefu.relay.auth;
 import dev.kefu.protocol.ErrorCode;
 import dev.kefu.relay.store.AccountStore;
 import dev.kefu.relay.store.AgentRecord;
+import dev.kefu.relay.store.Conversation;
 import dev.kefu.relay.store.MessageStore;
 import dev.kefu.relay.store.SiteRecord;
 import dev.kefu.relay.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Who may connect: agents by password (for a token) or by token, visitors by site key and, when
@@ -23,7 +26,9 @@ import java.util.concurrent.TimeoutException;
  * {@link MessageStore#signIn}). An id once used by a signed-in user is that user's: another user
  * presenting it gets their own visitor, and a hello presenting it without the user is refused
  * ({@link ErrorCode#IDENTITY_REQUIRED}), so a shared computer never shows one user's history to
- * the next.
+ * the next. A browser's id bound to a user who already has a visitor brings its anonymous
+ * conversations along: the binding write moves them to the user's visitor, and
+ * {@link #onConversationsMoved} tells whoever holds them by visitor.
  */
 public final class AuthService {
     private static final Logger log = LoggerFactory.getLogger(AuthService.class);
@@ -34,6 +39,8 @@ public final class AuthService {
     private final PasswordHasher hasher;
     private final TokenService tokens;
     private final MessageStore store;
+    /** Told of the conversations a sign-in moved to the user's visitor (see {@link #onConversationsMoved}). */
+    private volatile Consumer<List<Conversation>> movedListener = moved -> { };
 
     public AuthService(AccountStore accounts, PasswordHasher hasher, TokenService tokens, MessageStore store) {
         this.accounts = accounts;
@@ -68,6 +75,15 @@ public final class AuthService {
         return accounts.agent(id);
     }
 
+    /**
+     * {@code listener} hears, on the signing-in caller's thread, of every sign-in that moved an
+     * anonymous browser's conversations to the user's visitor (quick, never blocking): whoever
+     * holds them by their old visitor must follow.
+     */
+    public void onConversationsMoved(Consumer<List<Conversation>> listener) {
+        this.movedListener = listener;
+    }
+
     public Optional<SiteRecord> site(String key) {
         return key == null ? Optional.empty() : accounts.site(key);
     }
@@ -91,15 +107,20 @@ public final class AuthService {
                 return boundTo.isPresent()
                         ? new VisitorCheck.Refused(ErrorCode.IDENTITY_REQUIRED, "this visitor id belongs to a signed-in "
                                 + "user; sign that user in (userId, userHash) or connect with a new id")
-                        : new VisitorCheck.Admitted(presentedId, null, false);
+                        : new VisitorCheck.Admitted(presentedId, null, false, List.of());
             }
             Optional<String> canonical = store.visitorOf(site.key(), userId);
             if (canonical.isPresent() && boundTo.isPresent()) {
-                return new VisitorCheck.Admitted(canonical.get(), userId, false); // nothing to bind
+                return new VisitorCheck.Admitted(canonical.get(), userId, false, List.of()); // nothing to bind
             }
             MessageStore.SignIn in = store.signIn(site.key(), presentedId, userId)
                     .get(SIGN_IN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            return new VisitorCheck.Admitted(in.visitorId(), userId, in.boundNow());
+            if (!in.moved().isEmpty()) {
+                log.info("{} conversation(s) of visitor {} of {} moved to the signed-in user's visitor {}",
+                        in.moved().size(), presentedId, site.key(), in.visitorId());
+                movedListener.accept(in.moved());
+            }
+            return new VisitorCheck.Admitted(in.visitorId(), userId, in.boundNow(), in.moved());
         } catch (StoreException | ExecutionException | TimeoutException e) {
             log.warn("signing in a visitor of {} failed: {}", site.key(), e.toString());
             return new VisitorCheck.Refused(ErrorCode.SERVER_BUSY, "the store is unavailable; retry");
@@ -122,7 +143,7 @@ public final class AuthService {
                 Optional<String> boundTo = store.userOf(site.key(), presentedId);
                 if (boundTo.isPresent()) {
                     String canonical = store.visitorOf(site.key(), boundTo.get()).orElse(presentedId);
-                    return new VisitorCheck.Admitted(canonical, boundTo.get(), false);
+                    return new VisitorCheck.Admitted(canonical, boundTo.get(), false, List.of());
                 }
             } catch (StoreException e) {
                 return new VisitorCheck.Refused(ErrorCode.SERVER_BUSY, "the store is unavailable; retry");
@@ -136,9 +157,11 @@ public final class AuthService {
         /**
          * The visitor to act as: {@code visitorId} is the canonical visitor of {@code userId} (null:
          * anonymous, and then the presented id); {@code boundNow}: the presented id was bound to
-         * the user just now, so anonymous connections still using it must go.
+         * the user just now, so anonymous connections still using it must go; {@code moved}: the
+         * presented id's conversations, moved to the user's visitor by this sign-in (usually none).
          */
-        record Admitted(String visitorId, String userId, boolean boundNow) implements VisitorCheck {}
+        record Admitted(String visitorId, String userId, boolean boundNow, List<Conversation> moved)
+                implements VisitorCheck {}
 
         /** Refused: {@code BAD_IDENTITY}, {@code IDENTITY_REQUIRED}, or {@code SERVER_BUSY} (retry later). */
         record Refused(ErrorCode code, String message) implements VisitorCheck {}

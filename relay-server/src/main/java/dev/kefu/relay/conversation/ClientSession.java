@@ -77,6 +77,8 @@ public final class ClientSession {
     private volatile String visitorId;
     /** The signed-in user this visitor session is, or null (anonymous, or an agent). */
     private volatile String userId;
+    /** Conversations this connection's sign-in moved from the browser's id to the user's visitor. */
+    private List<String> movedAtHello = List.of();
     private Sender self;
     private Frame.Party party;
 
@@ -329,7 +331,7 @@ public final class ClientSession {
 
         // Seqs taken under another epoch (before a restore from backup) may name other messages now.
         boolean sameHistory = hello.epoch() == null || hello.epoch().equals(hub.epoch);
-        replayAfterWelcome(hello.resume() == null || !sameHistory ? Map.of() : hello.resume(), conversations);
+        replayAfterWelcome(hello.resume() == null || !sameHistory ? Map.of() : withoutMoved(hello.resume()), conversations);
         if (agent != null) {
             transport.send(FrameCodec.encode(new Frame.VisitorList(hub.tracker.online(agent::maySee))));
             transport.send(FrameCodec.encode(hub.quickReplies(agent)));
@@ -339,6 +341,20 @@ public final class ClientSession {
             conversations.stream().filter(c -> ConvStatus.WAITING.equals(c.status()))
                     .forEach(c -> hub.assigner.retell(c.id()));
         }
+    }
+
+    /**
+     * The resume without the conversations this hello's sign-in moved to the user: a client that
+     * adopts the user's visitor id may have forgotten what it held under its own (docs/protocol.md),
+     * so those replay from the start; a client that kept them drops the seqs it holds.
+     */
+    private Map<String, Long> withoutMoved(Map<String, Long> resume) {
+        if (movedAtHello.isEmpty()) {
+            return resume;
+        }
+        Map<String, Long> out = new HashMap<>(resume);
+        movedAtHello.forEach(out::remove);
+        return out;
     }
 
     private boolean helloAgent(Frame.Hello hello) {
@@ -391,6 +407,7 @@ public final class ClientSession {
         site = s.get();
         visitorId = admitted.visitorId();
         userId = admitted.userId();
+        movedAtHello = admitted.moved().stream().map(Conversation::id).toList();
         if (admitted.boundNow()) {
             hub.signedIn(site.key(), v.id());
         }

@@ -130,6 +130,7 @@ public final class ConversationHub implements Desk, AutoCloseable {
         store.onBatch(this::releaseReaders);
         store.afterDispatch(this::flushDispatched);
         this.assigner = new Assigner(store, accounts, this, Clock.systemUTC(), config.queueTickMs());
+        auth.onConversationsMoved(this::conversationsMoved);
     }
 
     /** A new connection: the transport forwards its frames to the returned session. */
@@ -447,6 +448,21 @@ public final class ConversationHub implements Desk, AutoCloseable {
             if (s.isAnonymousVisitor()) {
                 s.sendLater(json);
                 s.closeLater(CloseCodes.POLICY_VIOLATION, ErrorCode.IDENTITY_REQUIRED.wire());
+            }
+        }
+    }
+
+    /**
+     * A sign-in moved an anonymous browser's conversations to the user's visitor: agents, and the
+     * user's other devices, get each one as a {@code conv} frame naming that visitor, and a waiting
+     * one's queue place is told again (to the user's connections now). The browser's anonymous
+     * connections are closed by {@link #signedIn}; nothing else here holds a conversation by visitor.
+     */
+    void conversationsMoved(List<Conversation> moved) {
+        for (Conversation conv : moved) {
+            conversationChanged(conv);
+            if (ConvStatus.WAITING.equals(conv.status())) {
+                assigner.retell(conv.id());
             }
         }
     }

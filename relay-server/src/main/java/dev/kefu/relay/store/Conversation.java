@@ -47,6 +47,11 @@ public record Conversation(String id, String site, String visitorId, String agen
                 firstResponseAt, json, rating, ratingComment);
     }
 
+    Conversation withVisitor(String newVisitorId) {
+        return new Conversation(id, site, newVisitorId, agentId, status, lastSeq, createdAt, updatedAt, closedAt,
+                acceptedAt, firstResponseAt, contactJson, rating, ratingComment);
+    }
+
     Conversation withRating(int score, String comment, long now) {
         return new Conversation(id, site, visitorId, agentId, status, lastSeq, createdAt, now, closedAt, acceptedAt,
                 firstResponseAt, contactJson, score, comment);

@@ -76,11 +76,28 @@ public interface MessageStore extends AutoCloseable {
      * if the user is new (the presented id when it is bound to nobody, else a new random id), and
      * the presented id bound to the user when it was bound to nobody, so that later hellos presenting
      * it anonymously or for another user get none of this user's history.
+     *
+     * <p>When the presented id, bound to nobody until now, is bound to a user who already has another
+     * canonical visitor, the presented id's conversations (live and closed) move to that visitor in
+     * the same write: a chat begun anonymously goes on under the user. Their seqs, agents, messages
+     * and files stay; the id's messages are then the user's visitor's for {@code cid} resends.
      */
     CompletableFuture<SignIn> signIn(String site, String presentedId, String userId);
 
-    /** {@code visitorId}: the user's canonical visitor; {@code boundNow}: the presented id was bound to the user by this sign-in. */
-    record SignIn(String visitorId, boolean boundNow) {}
+    /**
+     * {@code visitorId}: the user's canonical visitor; {@code boundNow}: the presented id was bound to
+     * the user by this sign-in; {@code moved}: the conversations this sign-in moved from the presented
+     * id to the user's visitor, as they are now (oldest first; empty when none moved).
+     */
+    record SignIn(String visitorId, boolean boundNow, List<Conversation> moved) {
+        public SignIn(String visitorId, boolean boundNow) {
+            this(visitorId, boundNow, List.of());
+        }
+
+        public SignIn {
+            moved = List.copyOf(moved);
+        }
+    }
 
     Optional<Conversation> conversation(String id);
 

@@ -135,6 +135,12 @@ public final class SqliteMessageStore implements MessageStore {
                     if (earlier != null) {
                         return earlier;
                     }
+                    if (movedToAnother(c, m.sender().site(), m.sender().id())) {
+                        // An anonymous connection of a browser that signed in meanwhile: its chats went
+                        // to the user's visitor, and it is being closed. A new one must not start here.
+                        return AppendResult.refused(ErrorCode.IDENTITY_REQUIRED,
+                                "this visitor id now belongs to a signed-in user; connect with a new id");
+                    }
                     conv = insertConversation(c, m.sender().site(), m.sender().id(), null, m.newConversationStatus());
                     created = true;
                 }
@@ -485,10 +491,92 @@ public final class SqliteMessageStore implements MessageStore {
             }
             if (presentedFree && !canonical.equals(presentedId)) {
                 bindVisitor(c, site, presentedId, userId, now);
-                return new SignIn(canonical, true);
+                keepAfter(c, site, presentedId, canonical);
+                return new SignIn(canonical, true, moveConversations(c, site, presentedId, canonical));
             }
             return new SignIn(canonical, false);
         });
+    }
+
+    /**
+     * Makes {@code later} sort after {@code canonical} among the user's visitors, so that binding an
+     * id first seen (anonymously) before the user's first sign-in does not make it the user's
+     * visitor in place of the one every device already uses. {@code first_seen} of a bound id later
+     * than the canonical one then means: first seen as this user.
+     */
+    private static void keepAfter(Connection c, String site, String later, String canonical) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE visitors SET first_seen = (SELECT first_seen + 1 "
+                + "FROM visitors WHERE site = ?1 AND id = ?3) WHERE site = ?1 AND id = ?2 "
+                + "AND first_seen <= (SELECT first_seen FROM visitors WHERE site = ?1 AND id = ?3)")) {
+            ps.setString(1, site);
+            ps.setString(2, later);
+            ps.setString(3, canonical);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Moves every conversation of {@code from} to {@code to} (an anonymous browser's chats into the
+     * user who just signed in on it), with what ties a visitor to them: its messages' sender, under
+     * which a resent {@code cid} is found, and its read marks. Writer thread; the caller's write
+     * binds {@code from} in the same transaction, so both happen or neither.
+     */
+    private List<Conversation> moveConversations(Connection c, String site, String from, String to) throws SQLException {
+        List<Conversation> moved = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + CONV_COLUMNS + " FROM conversations "
+                + "WHERE site = ? AND visitor_id = ? ORDER BY created_at, id")) {
+            ps.setString(1, site);
+            ps.setString(2, from);
+            for (Conversation conv : conversations(ps)) {
+                moved.add(conv.withVisitor(to));
+            }
+        }
+        if (moved.isEmpty()) {
+            return moved;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET visitor_id = ? "
+                + "WHERE site = ? AND visitor_id = ?")) {
+            ps.setString(1, to);
+            ps.setString(2, site);
+            ps.setString(3, from);
+            ps.executeUpdate();
+        }
+        String fromKey = new Sender(Role.VISITOR, from, null, site).key();
+        String toKey = new Sender(Role.VISITOR, to, null, site).key();
+        // OR IGNORE: a cid the user's visitor used too (random cids: practically never) stays under the
+        // browser's id rather than failing the sign-in.
+        try (PreparedStatement ps = c.prepareStatement("UPDATE OR IGNORE messages SET sender = ? WHERE sender = ?")) {
+            ps.setString(1, toKey);
+            ps.setString(2, fromKey);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE OR IGNORE reads SET reader = ? WHERE conv = ? AND reader = ?")) {
+            for (Conversation conv : moved) {
+                ps.setString(1, toKey);
+                ps.setString(2, conv.id());
+                ps.setString(3, fromKey);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        for (Conversation conv : moved) {
+            remember(conv);
+        }
+        // Which live conversation a send without conv goes to is read again: the newest (see
+        // findLiveConversation), when the user now has one from each device.
+        liveConvOfVisitor.remove(visitorKey(site, from));
+        liveConvOfVisitor.remove(visitorKey(site, to));
+        return moved;
+    }
+
+    /**
+     * Whether {@code visitorId} is bound to a user whose visitor is another id: only a connection
+     * that was anonymous when the id was bound still acts as it (a signed-in one acts as the user's
+     * visitor). Read when a visitor's message would open a conversation, not on every message.
+     */
+    private static boolean movedToAnother(Connection c, String site, String visitorId) throws SQLException {
+        String user = userOf(c, site, visitorId);
+        return user != null && !visitorId.equals(visitorOf(c, site, user));
     }
 
     /** Binds a visitor id bound to nobody to {@code userId} (a new row if the id was never seen). */

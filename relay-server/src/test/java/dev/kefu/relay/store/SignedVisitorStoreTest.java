@@ -1,5 +1,6 @@
 package dev.kefu.relay.store;
 
+import dev.kefu.protocol.Role;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,5 +76,44 @@ class SignedVisitorStoreTest {
                 .get(10, TimeUnit.SECONDS);
         assertThat(store.userOf("shop", "browser-one-000000")).hasValue("alice");
         assertThat(store.visitorOf("shop", "bob")).isEmpty();
+    }
+
+    AppendResult say(String visitorId, String cid) throws Exception {
+        return store.append(new NewMessage(new Sender(Role.VISITOR, visitorId, null, "shop"), null, cid, "text", "hi",
+                null), any -> true).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void laterDevice_movesItsConversations_inTheBindingsWrite_andAFirstSignInMovesNothing() throws Exception {
+        String conv = say("browser-one-000000", "c1").message().conv();
+        assertThat(signIn("browser-one-000000", "alice").moved()).as("alice's first id: her visitor").isEmpty();
+        assertThat(store.conversation(conv).orElseThrow().visitorId()).isEqualTo("browser-one-000000");
+
+        String laptops = say("browser-two-000000", "c2").message().conv();
+        MessageStore.SignIn in = signIn("browser-two-000000", "alice");
+        assertThat(in.moved()).extracting(Conversation::id).containsExactly(laptops);
+        assertThat(in.moved()).extracting(Conversation::visitorId).containsOnly("browser-one-000000");
+        assertThat(store.conversation(laptops).orElseThrow().visitorId()).isEqualTo("browser-one-000000");
+        assertThat(signIn("browser-two-000000", "alice").moved()).as("once").isEmpty();
+    }
+
+    @Test
+    void idFirstSeenBeforeTheUsersFirstSignIn_staysBehindTheUsersVisitor_whenBound() throws Exception {
+        // The laptop browsed the shop anonymously long before the user first signed in on the phone.
+        store.saveVisitor(new VisitorRecord("shop", "laptop-00000000000", null, null, null, null, 1L))
+                .get(10, TimeUnit.SECONDS);
+        signIn("phone-000000000000", "alice");
+        assertThat(signIn("laptop-00000000000", "alice").visitorId()).isEqualTo("phone-000000000000");
+        assertThat(store.visitorOf("shop", "alice")).as("still the phone's").hasValue("phone-000000000000");
+    }
+
+    @Test
+    void anonymousConnectionOfAMovedId_cannotOpenAConversationUnderIt() throws Exception {
+        signIn("phone-000000000000", "alice");
+        say("laptop-00000000000", "c1");
+        signIn("laptop-00000000000", "alice");
+        AppendResult late = say("laptop-00000000000", "c-late");
+        assertThat(late.refusal()).isEqualTo(dev.kefu.protocol.ErrorCode.IDENTITY_REQUIRED);
+        assertThat(store.visitorHistory("shop", "laptop-00000000000", null, 10)).isEmpty();
     }
 }
