@@ -805,9 +805,8 @@ public final class ClientSession {
      * (else it could send, and then download, anyone's file); declared size and type within limits.
      */
     private boolean fileAllowed(Frame.FileRef file, String cid) {
-        boolean mayAttach = hub.files.isValidKey(file.key()) && (agent == null
-                ? file.key().startsWith(hub.files.visitorPrefix(site.key(), visitorId))
-                : agentMayAttach(file.key()));
+        boolean mayAttach = hub.files.isValidKey(file.key())
+                && (agent == null ? visitorMayAttach(file.key()) : agentMayAttach(file.key()));
         if (!mayAttach) {
             error(ErrorCode.NOT_ALLOWED, "file.key is not one of your uploads", cid);
             return false;
@@ -821,6 +820,22 @@ public final class ClientSession {
             return false;
         }
         return true;
+    }
+
+    /**
+     * A visitor attaches its own uploads; a signed-in user also those made under another id bound to
+     * them: a device's upload from before it signed in, still waiting in that browser's outbox.
+     */
+    private boolean visitorMayAttach(String key) {
+        if (key.startsWith(hub.files.visitorPrefix(site.key(), visitorId))) {
+            return true;
+        }
+        String siteRoot = hub.files.config().prefix() + "/v/" + site.key() + "/";
+        if (userId == null || !key.startsWith(siteRoot)) {
+            return false;
+        }
+        String uploader = key.substring(siteRoot.length()).split("/", 2)[0];
+        return hub.store.userOf(site.key(), uploader).filter(userId::equals).isPresent();
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.kefu.relay.conversation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kefu.protocol.Frame;
+import dev.kefu.protocol.FrameCodec;
 import dev.kefu.protocol.MessageKind;
 import dev.kefu.protocol.Role;
 import dev.kefu.relay.auth.VisitorIdentity;
@@ -10,6 +11,7 @@ import dev.kefu.relay.testing.RelayTest;
 import dev.kefu.relay.testing.WsClient;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -217,5 +219,30 @@ class SignInMergeTest extends RelayTest {
         }
         JsonNode panel = relay.apiOk("/api/visitors/shop/" + phoneId + "/conversations", relay.token("bob"));
         assertThat(RelayFixture.conversationIds(panel)).containsExactly(conv);
+    }
+
+    @Test
+    void fileUploadedAnonymously_andSentAfterSigningIn_isTheUsers_butAStrangersFileIsNot() throws Exception {
+        String phoneId = phoneOf("42");
+        String laptopId = RelayFixture.newVisitorId();
+        // The laptop uploaded while anonymous; the message with the file waits in its outbox.
+        HttpResponse<String> policy = relay.post("/api/files/policy", "{\"site\":\"shop\",\"visitor\":\"" + laptopId + "\"}");
+        assertThat(policy.statusCode()).as(policy.body()).isEqualTo(200);
+        String key = FrameCodec.parse(policy.body()).get("key").asText() + "r1/photo.png";
+        assertThat(key).contains("/v/shop/" + laptopId + "/");
+
+        try (WsClient signed = signedIn(laptopId, "42", Map.of())) {
+            assertThat(signed.next("welcome").get("you").get("id").asText()).isEqualTo(phoneId);
+            signed.send(new Frame.Send("c-photo", null, "image", null, new Frame.FileRef(key, "photo.png", 10L, "image/png")));
+            JsonNode answer = signed.next(f -> "ack".equals(f.path("type").asText()) || "error".equals(f.path("type").asText()),
+                    "the answer to the send");
+            assertThat(answer.get("type").asText()).as(answer.toString()).isEqualTo("ack");
+
+            String strangers = "kefu/v/shop/" + RelayFixture.newVisitorId() + "/r1/x.png";
+            signed.send(new Frame.Send("c-strange", null, "image", null, new Frame.FileRef(strangers, "x.png", 10L, "image/png")));
+            JsonNode refused = signed.next(f -> "error".equals(f.path("type").asText()), "the refusal");
+            assertThat(refused.get("code").asText()).isEqualTo("not_allowed");
+            assertThat(refused.get("cid").asText()).isEqualTo("c-strange");
+        }
     }
 }
