@@ -28,16 +28,23 @@ class SignedInUserTest extends BrowserTest {
         return ShopPage.embedding(relay.baseUrl()).signedIn(userId, VisitorIdentity.userHash(SECRET, userId));
     }
 
+    /** The visitor on {@code page} asks, the agent answers, and both bubbles are acked: the conversation. */
+    private static String askedAndAnswered(WsClient agent, WidgetPage page, String question, String answer)
+            throws InterruptedException {
+        page.type(question);
+        String conv = agent.nextVisitorMessage().get("conv").asText();
+        agent.reply(conv, answer);
+        page.awaitMessages(2, "the question and the answer", Bubble::acked);
+        return conv;
+    }
+
     @Test
     void signedInUser_onTwoDevices_seesOneHistory_andAfterSignOutTheNextUserSeesNoneOfIt() throws Exception {
         TestRelay relay = closeAfter(TestRelay.start(data));
         HostSite laptopOrigin = closeAfter(HostSite.start());
         try (WsClient agent = relay.agent()) {
             WidgetPage phone = browser.open(site.publish("/", signedIn(relay, "customer42"))).awaitConnected();
-            phone.type(ON_THE_PHONE);
-            String conv = agent.nextVisitorMessage().get("conv").asText();
-            agent.reply(conv, ANSWER);
-            phone.awaitMessages(2, "the question and the answer on the phone", Bubble::acked);
+            String conv = askedAndAnswered(agent, phone, ON_THE_PHONE, ANSWER);
             String usersVisitor = phone.visitorId();
 
             WidgetPage laptop = browser.open(laptopOrigin.publish("/", signedIn(relay, "customer42"))).awaitConnected();
@@ -64,10 +71,7 @@ class SignedInUserTest extends BrowserTest {
         TestRelay relay = closeAfter(TestRelay.start(data));
         try (WsClient agent = relay.agent()) {
             WidgetPage first = browser.open(site.publish("/", signedIn(relay, "customer7"))).awaitConnected();
-            first.type(ON_THE_PHONE);
-            String conv = agent.nextVisitorMessage().get("conv").asText();
-            agent.reply(conv, ANSWER);
-            first.awaitMessages(2, "the question and the answer", Bubble::acked);
+            String conv = askedAndAnswered(agent, first, ON_THE_PHONE, ANSWER);
             String usersVisitor = first.visitorId();
             agent.drain();
 
@@ -100,10 +104,7 @@ class SignedInUserTest extends BrowserTest {
             WidgetPage laptop = browser.open(laptopOrigin.publish("/", ShopPage.embedding(relay.baseUrl())))
                     .awaitConnected();
             String anonymousId = laptop.visitorId();
-            laptop.type(ASKED_ANONYMOUSLY);
-            String conv = agent.nextVisitorMessage().get("conv").asText();
-            agent.reply(conv, WHICH_ORDER);
-            laptop.awaitMessages(2, "the question and the answer, anonymously", Bubble::acked);
+            String conv = askedAndAnswered(agent, laptop, ASKED_ANONYMOUSLY, WHICH_ORDER);
 
             // The shopper logs in to check the order, without leaving the page.
             laptop.js(ShopPage.signIn("customer9", VisitorIdentity.userHash(SECRET, "customer9")));

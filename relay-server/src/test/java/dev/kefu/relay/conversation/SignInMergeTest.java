@@ -50,6 +50,14 @@ class SignInMergeTest extends RelayTest {
         return phoneId;
     }
 
+    /** A browser's anonymous visitor {@code visitorId} asks {@code question} and leaves: the conversation. */
+    String askedAnonymously(String visitorId, String question) throws Exception {
+        try (WsClient browser = relay.visitor(visitorId)) {
+            browser.next("welcome");
+            return browser.say(question).get("conv").asText();
+        }
+    }
+
     static boolean isConvOf(JsonNode f, String conv, String visitor) {
         return "conv".equals(f.path("type").asText()) && conv.equals(f.path("conv").path("id").asText())
                 && visitor.equals(f.path("conv").path("visitor").asText());
@@ -167,11 +175,7 @@ class SignInMergeTest extends RelayTest {
     @Test
     void firstSignInEver_keepsTheBrowsersConversations_underItsId() throws Exception {
         String laptopId = RelayFixture.newVisitorId();
-        String conv;
-        try (WsClient laptop = relay.visitor(laptopId)) {
-            laptop.next("welcome");
-            conv = laptop.say("a question").get("conv").asText();
-        }
+        String conv = askedAnonymously(laptopId, "a question");
         try (WsClient signed = signedIn(laptopId, "new-user", Map.of())) {
             JsonNode welcome = signed.next("welcome");
             assertThat(welcome.get("you").get("id").asText()).isEqualTo(laptopId);
@@ -201,11 +205,7 @@ class SignInMergeTest extends RelayTest {
     void movedConversations_stayWithTheUser_afterARestart() throws Exception {
         String phoneId = phoneOf("42");
         String laptopId = RelayFixture.newVisitorId();
-        String conv;
-        try (WsClient laptop = relay.visitor(laptopId)) {
-            laptop.next("welcome");
-            conv = laptop.say("asked anonymously").get("conv").asText();
-        }
+        String conv = askedAnonymously(laptopId, "asked anonymously");
         try (WsClient signed = signedIn(laptopId, "42", Map.of())) {
             signed.next("welcome");
         }
