@@ -1477,7 +1477,7 @@
   var NOT_FORM = { mode: true, host: true, maxSize: true, expiration: true, allowedTypes: true };
   var UPLOAD_STALL = 60000;  // ms without upload progress before the upload is cut and tried again
   var UPLOAD_PATIENCE = 6;   // unanswered tries in a row, with the relay connected, before it shows failed
-  var LOST_AFTER = 3600000;  // ms after which another page's unfinished upload counts as lost
+  var LOST_AFTER = 3600000;  // ms after which another page's unfinished upload counts as lost (its bytes dropped)
   var ups = {};              // cid -> {file, xhr, pct, tries, timer, kept}: the uploads this page holds the bytes of
                              // (kept: they are in IndexedDB too)
   var urls = {};             // file key -> {url, exp} signed download URL, or {wait: [fn]} while asked
