@@ -1,8 +1,8 @@
 'use strict';
 // Just enough of a browser to run widget.js under Node, with no dependencies: a DOM with an
 // open shadow root, localStorage shared between "tabs", a WebSocket and an XMLHttpRequest the
-// test drives by hand (FormData bodies and upload progress included), window.open, and a clock
-// the test advances. Not a general-purpose DOM.
+// test drives by hand (FormData bodies and upload progress included), window.open, an IndexedDB
+// shared like localStorage, and a clock the test advances. Not a general-purpose DOM.
 
 const vm = require('node:vm');
 const fs = require('node:fs');
@@ -195,6 +195,7 @@ class SharedStorage {
     this.data = new Map();
     this.tabs = [];
     this.queue = [];
+    this.idb = new SharedIndexedDB();
   }
   view(win) {
     this.tabs.push(win);
@@ -218,6 +219,85 @@ class SharedStorage {
     const q = this.queue;
     this.queue = [];
     for (const { w, key } of q) w.fire('storage', { key });
+  }
+}
+
+// The same origin's IndexedDB: databases of object stores (key -> structured clone of the value).
+// Just the asynchronous shape the widget uses: open (onupgradeneeded/onsuccess/onerror), one
+// transaction per request (objectStore put/get/delete; oncomplete/onabort). Every request answers
+// on the clock of the tab that made it (tick(0)), a transaction's requests all at once at commit.
+// fail = 'open' refuses to open (private mode), 'write' aborts every readwrite transaction (quota).
+class SharedIndexedDB {
+  constructor() {
+    this.dbs = new Map(); // name -> Map(store name -> Map(key -> value))
+    this.fail = null;
+  }
+  // The values of one store, e.g. values('kefu:demo:files', 'files'); [] if there is none.
+  values(db, store) {
+    const stores = this.dbs.get(db);
+    return stores && stores.has(store) ? [...stores.get(store).values()] : [];
+  }
+  put(db, store, key, value) {
+    if (!this.dbs.has(db)) this.dbs.set(db, new Map());
+    if (!this.dbs.get(db).has(store)) this.dbs.get(db).set(store, new Map());
+    this.dbs.get(db).get(store).set(key, structuredClone(value));
+  }
+  view(clock) {
+    const shared = this;
+    const later = (fn) => clock.set(fn, 0, 0);
+    function connection(stores) {
+      return {
+        createObjectStore(name) {
+          stores.set(name, new Map());
+        },
+        transaction(name, mode) {
+          if (!stores.has(name)) throw new Error('NotFoundError: no object store ' + name);
+          const data = stores.get(name);
+          const ops = [];
+          const tx = {
+            objectStore() {
+              const request = (op) => {
+                const req = { result: undefined };
+                if (!ops.length) later(commit);
+                ops.push(() => { req.result = op(); });
+                return req;
+              };
+              return {
+                put: (value, key) => request(() => { data.set(key, structuredClone(value)); return key; }),
+                get: (key) => request(() => (data.has(key) ? structuredClone(data.get(key)) : undefined)),
+                delete: (key) => request(() => { data.delete(key); })
+              };
+            }
+          };
+          function commit() {
+            if (mode === 'readwrite' && shared.fail === 'write') {
+              if (tx.onabort) tx.onabort({});
+              return;
+            }
+            for (const op of ops) op();
+            if (tx.oncomplete) tx.oncomplete({});
+          }
+          return tx;
+        }
+      };
+    }
+    return {
+      open(name) {
+        const req = {};
+        later(() => {
+          if (shared.fail === 'open') {
+            if (req.onerror) req.onerror({});
+            return;
+          }
+          const fresh = !shared.dbs.has(name);
+          if (fresh) shared.dbs.set(name, new Map());
+          req.result = connection(shared.dbs.get(name));
+          if (fresh && req.onupgradeneeded) req.onupgradeneeded({});
+          if (req.onsuccess) req.onsuccess({});
+        });
+        return req;
+      }
+    };
   }
 }
 
@@ -360,6 +440,7 @@ function boot(options = {}) {
   };
   const shared = options.storage || new SharedStorage();
   win.localStorage = shared.view(win);
+  if (options.indexedDB !== false && shared.idb) win.indexedDB = shared.idb.view(clock);
   win.sessionStorage = options.sessionStorage || new PrivateStorage();
 
   vm.createContext(win);
@@ -411,4 +492,4 @@ function boot(options = {}) {
   return tab;
 }
 
-module.exports = { boot, SharedStorage, PrivateStorage };
+module.exports = { boot, SharedStorage, PrivateStorage, SharedIndexedDB };

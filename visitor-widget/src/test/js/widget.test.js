@@ -1030,24 +1030,140 @@ test('uploadThatStalls_isCut_andStartsAgainFromThePolicy', () => {
   assert.equal(tab.requests('bucket.oss.test').length, 2);
 });
 
-test('reloadDuringUpload_showsItFailed_withRemoveInsteadOfRetry', () => {
-  const storage = new SharedStorage();
+// Where IndexedDB is missing or refuses (private mode, quota), a reload still loses the upload.
+for (const [how, indexedDB, fail] of [['noIndexedDB', false, null], ['indexedDBRefusesToOpen', true, 'open'], ['indexedDBRefusesTheWrite', true, 'write']]) {
+  test('reloadDuringUpload_' + how + '_showsItFailed_withRemoveInsteadOfRetry', () => {
+    const storage = new SharedStorage();
+    storage.idb.fail = fail;
+    const first = boot({ storage, indexedDB });
+    welcome(first);
+    startUpload(first);
+    first.clock.tick(0); // what IndexedDB would do, it has done
+    first.win.fire('pagehide');
+
+    const second = boot({ storage, indexedDB });
+    second.clock.tick(0);
+    const shown = second.messages()[0];
+    assert.equal(shown.state, 'failed');
+    assert.match(shown.node.textContent, /页面刷新时上传未完成/);
+    const button = shown.node.all((e) => e.hook() === 'retry')[0];
+    assert.equal(button.textContent, '移除');
+    welcome(second);
+    assert.equal(second.sent('send').length, 0);
+    assert.equal(second.requests('/api/files/policy').length, 0);
+    button.click();
+    assert.equal(second.messages().length, 0);
+    assert.equal(second.state().outbox, 0);
+  });
+}
+
+const FILES_DB = 'kefu:demo:files';
+
+// A first page that got the file while offline, with its bytes in IndexedDB, and then went away.
+function attachOfflineAndLeave(storage) {
   const first = boot({ storage });
-  welcome(first);
-  startUpload(first);
+  welcome(first, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  first.win.navigator.onLine = false;
+  first.attach(PNG);
+  first.clock.tick(0);
+  const cid = first.messages()[0].cid;
+  assert.deepEqual(storage.idb.values(FILES_DB, 'files'), [PNG], 'the bytes kept in IndexedDB');
   first.win.fire('pagehide');
+  return { first, cid };
+}
+
+test('fileAttachedOffline_pageReloaded_uploadResumesWithTheSameCid_andIsSentOnce', () => {
+  const storage = new SharedStorage();
+  const { first, cid } = attachOfflineAndLeave(storage);
 
   const second = boot({ storage });
-  const shown = second.messages()[0];
-  assert.equal(shown.state, 'failed');
-  assert.match(shown.node.textContent, /页面刷新时上传未完成/);
-  const button = shown.node.all((e) => e.hook() === 'retry')[0];
-  assert.equal(button.textContent, '移除');
-  welcome(second);
-  assert.equal(second.sent('send').length, 0);
-  button.click();
-  assert.equal(second.messages().length, 0);
+  second.clock.tick(0);
+  assert.deepEqual(second.messages().map((m) => [m.cid, m.state]), [[cid, 'uploading']]);
+  welcome(second, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  assert.equal(second.requests('/api/files/policy').length, 1);
+  second.requests('/api/files/policy')[0].respond(200, policy());
+  const up = second.requests('bucket.oss.test')[0];
+  assert.deepEqual(up.sentBody.entries[6][1], PNG, 'the same bytes');
+  up.respond(201, '');
+  second.clock.tick(0);
+
+  const sends = second.sent('send');
+  assert.equal(sends.length, 1);
+  assert.equal(sends[0].cid, cid);
+  assert.deepEqual(sends[0].file, { key: up.sentBody.entries[1][1], name: PNG.name, size: PNG.size, mime: PNG.type });
+  ackLastSend(second, 'k1', 1);
+  second.clock.tick(0);
+  assert.deepEqual(second.messages().map((m) => [m.cid, m.state]), [[cid, 'sent']]);
   assert.equal(second.state().outbox, 0);
+  assert.deepEqual(storage.idb.values(FILES_DB, 'files'), [], 'the bytes dropped');
+  assert.equal(first.requests('/api/files/policy').length, 0);
+});
+
+test('fileHandedOnByAClosedTab_isUploadedByOneOfTheOtherTabs', () => {
+  const storage = new SharedStorage();
+  const first = boot({ storage });
+  const b = boot({ storage });
+  const c = boot({ storage });
+  for (const tab of [first, b, c]) welcome(tab, [{ id: 'k1', lastSeq: 0, status: 'open' }]);
+  first.win.navigator.onLine = false;
+  first.attach(PNG);
+  first.clock.tick(0);
+  storage.deliver();
+  b.clock.tick(0);
+  c.clock.tick(0);
+  const asked = () => b.requests('/api/files/policy').concat(c.requests('/api/files/policy'));
+  assert.equal(asked().length, 0, 'the other tabs leave it to its own tab while that lives');
+
+  first.win.fire('pagehide');
+  storage.deliver();
+  b.clock.tick(0);
+  c.clock.tick(0);
+  storage.deliver();
+  b.clock.tick(0);
+  c.clock.tick(0);
+  assert.equal(asked().length, 1, 'one upload');
+  const uploader = b.requests('/api/files/policy').length ? b : c;
+  uploader.requests('/api/files/policy')[0].respond(200, policy());
+  uploader.requests('bucket.oss.test')[0].respond(201, '');
+  assert.equal(b.sent('send').length + c.sent('send').length, 1);
+});
+
+test('logout_dropsTheKeptBytes', () => {
+  const storage = new SharedStorage();
+  const tab = boot({ storage });
+  welcome(tab);
+  tab.win.navigator.onLine = false;
+  tab.attach(PNG);
+  tab.clock.tick(0);
+  assert.equal(storage.idb.values(FILES_DB, 'files').length, 1);
+  tab.kefu('logout');
+  tab.clock.tick(0);
+  assert.deepEqual(storage.idb.values(FILES_DB, 'files'), []);
+});
+
+test('removingALostUpload_dropsItsBytes', () => {
+  const storage = new SharedStorage();
+  const entry = { cid: 'c-lost', kind: 'image', name: 'a.png', size: 5, mime: 'image/png', tab: 'gone', state: 'failed', lost: true, ts: Date.now() };
+  storage.data.set('kefu:demo:outbox', JSON.stringify([entry]));
+  storage.idb.put(FILES_DB, 'files', 'c-orphan-looking', { name: 'b.png', size: 5, type: 'image/png' });
+  storage.idb.put(FILES_DB, 'files', 'c-lost', { name: 'a.png', size: 5, type: 'image/png' });
+  const tab = boot({ storage });
+  tab.clock.tick(0);
+  tab.messages()[0].node.all((e) => e.hook() === 'retry')[0].click();
+  tab.clock.tick(0);
+  assert.deepEqual(storage.idb.values(FILES_DB, 'files').map((f) => f.name), ['b.png']);
+});
+
+test('handedOnUploadAnHourOld_isShownLost_andItsBytesDropped', () => {
+  const storage = new SharedStorage();
+  const entry = { cid: 'c-old', kind: 'image', name: 'a.png', size: 5, mime: 'image/png', tab: '', state: 'uploading', ts: Date.now() - 3700000 };
+  storage.data.set('kefu:demo:outbox', JSON.stringify([entry]));
+  storage.idb.put(FILES_DB, 'files', 'c-old', { name: 'a.png', size: 5, type: 'image/png' });
+  const tab = boot({ storage });
+  welcome(tab);
+  assert.equal(tab.messages()[0].state, 'failed');
+  assert.equal(tab.requests('/api/files/policy').length, 0);
+  assert.deepEqual(storage.idb.values(FILES_DB, 'files'), []);
 });
 
 test('fileSendRefused_retrySendsTheSameFileWithANewCid', () => {

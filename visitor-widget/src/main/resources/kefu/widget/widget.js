@@ -460,6 +460,7 @@
       if (outbox[i].cid === cid) {
         var entry = outbox.splice(i, 1)[0];
         store.set('outbox', outbox);
+        if (entry.kind) dropBytes(cid); // acked or discarded: the bytes are not needed any more
         return entry;
       }
     }
@@ -1466,17 +1467,19 @@
   // ---------------------------------------------------------------- files
   // An image or file goes from the browser straight to storage (OSS, or the relay itself in local
   // mode) as a PostObject form described by POST /api/files/policy; only then does its message go
-  // through the outbox like text. The bytes live in this page's memory only: offline, the upload
-  // waits for the network (online event) or the relay (welcome) to come back; after a reload it
-  // cannot be resumed and shows as failed. A request that gets no answer at all never ends an
-  // upload by itself (see unanswered()): only an answer that refuses it, or the page going away.
+  // through the outbox like text. Offline, the upload waits for the network (online event) or the
+  // relay (welcome) to come back. Its bytes are also kept in IndexedDB until it is uploaded, so that
+  // after a reload the next page (or another tab) takes it over (adoptUploads); where IndexedDB is
+  // refused, a reload loses the upload and it shows as failed. A request that gets no answer at all
+  // never ends an upload by itself (see unanswered()): only an answer that refuses it.
 
   var FILE_KINDS = { image: true, file: true };
   var NOT_FORM = { mode: true, host: true, maxSize: true, expiration: true, allowedTypes: true };
   var UPLOAD_STALL = 60000;  // ms without upload progress before the upload is cut and tried again
   var UPLOAD_PATIENCE = 6;   // unanswered tries in a row, with the relay connected, before it shows failed
-  var LOST_AFTER = 3600000;  // ms after which another page's unfinished upload counts as lost
-  var ups = {};              // cid -> {file, xhr, pct, tries, timer}: the uploads this page holds the bytes of
+  var LOST_AFTER = 3600000;  // ms after which another page's unfinished upload counts as lost (its bytes dropped)
+  var ups = {};              // cid -> {file, xhr, pct, tries, timer, kept}: the uploads this page holds the bytes of
+                             // (kept: they are in IndexedDB too)
   var urls = {};             // file key -> {url, exp} signed download URL, or {wait: [fn]} while asked
 
   function attachFiles(list) {
@@ -1493,8 +1496,11 @@
       cid: newCid(), kind: /^image\//i.test(mime) ? 'image' : 'file', name: String(file.name || 'file'),
       size: file.size, mime: mime, ts: Date.now(), tab: TAB, state: 'uploading'
     };
-    ups[entry.cid] = { file: file, pct: 0 };
+    var up = ups[entry.cid] = { file: file, pct: 0 };
     updateOutbox(function (list) { list.push(entry); });
+    bytes(true, function (s) { return s.put(file, entry.cid); }, function (key) {
+      if (key) up.kept = true;
+    });
     renderAll(true);
     if (navigator.onLine !== false) upload(entry.cid);
   }
@@ -1530,6 +1536,12 @@
     if (!up || up.xhr) return;
     clearTimeout(up.timer);
     up.timer = 0;
+    outbox = store.get('outbox', []);
+    var e = findOutbox(cid);
+    if (!e || e.tab !== TAB) {
+      delete ups[cid]; // gone, or another tab took it over
+      return;
+    }
     patchOutbox(cid, { state: 'uploading', lost: false });
     showProgress(cid, 0);
     var ask = { site: cfg.site, visitor: visitorId };
@@ -1594,6 +1606,7 @@
   function uploaded(cid, key) {
     var up = ups[cid];
     delete ups[cid];
+    dropBytes(cid);
     var entry = patchOutbox(cid, {
       state: 'pending', file: { key: key, name: String(up.file.name), size: up.file.size, mime: up.file.type || 'application/octet-stream' }
     });
@@ -1648,6 +1661,7 @@
   // The network or the relay is back (online event, welcome): waiting uploads start now, with
   // their patience renewed.
   function resumeUploads() {
+    adoptUploads();
     for (var cid in ups) {
       var e = ups.hasOwnProperty(cid) && !ups[cid].xhr && findOutbox(cid);
       if (e && e.state === 'uploading') {
@@ -1665,29 +1679,130 @@
     node.kfBar.setAttribute('aria-valuenow', String(pct));
   }
 
-  // Marks the unfinished uploads that match as failed for good; writes storage only if there were any.
-  function loseUploads(test) {
+  // Ends the unfinished uploads that match: failed for good (lost), or, when this page hands them on
+  // (handOn) and kept their bytes in IndexedDB, left uploading for the next page or another tab to
+  // take over (tab '', see adoptUploads). Writes storage only if there were any.
+  function loseUploads(test, handOn) {
     outbox = store.get('outbox', []);
     var any = false;
     for (var i = 0; i < outbox.length; i++) {
-      if (outbox[i].state === 'uploading' && test(outbox[i])) {
-        outbox[i].state = 'failed';
-        outbox[i].lost = any = true;
+      var e = outbox[i];
+      if (e.state !== 'uploading' || !test(e)) continue;
+      any = true;
+      if (handOn) e.tab = '';
+      if (!handOn || !ups[e.cid].kept) {
+        e.state = 'failed';
+        e.lost = true;
       }
     }
     if (any) store.set('outbox', outbox);
   }
 
-  // A reload or navigation ends this page's uploads: say so to the next page instead of leaving
-  // them "uploading" for ever.
+  // A reload or navigation ends this page's uploads: hand them on, or say so to the next page
+  // instead of leaving them "uploading" for ever.
   window.addEventListener('pagehide', function () {
-    loseUploads(function (e) { return ups[e.cid]; });
+    loseUploads(function (e) { return ups[e.cid]; }, true);
+  });
+  window.addEventListener('pageshow', function (ev) {
+    if (ev.persisted) adoptUploads(); // back from the back-forward cache: take them back if still free
   });
 
-  // The same for the uploads of a page that vanished without pagehide (a crash), once they are old.
+  // The uploads of a page that vanished without pagehide (a crash) are shown lost once they are
+  // old; so is any upload that old, and its bytes are dropped. Then the rest is taken over.
   function sweepLostUploads() {
     var now = Date.now();
-    loseUploads(function (e) { return e.tab !== TAB && now - e.ts > LOST_AFTER; });
+    function old(e) {
+      return e.tab !== TAB && now - e.ts > LOST_AFTER;
+    }
+    for (var i = 0; i < outbox.length; i++) if (outbox[i].kind && !outbox[i].file && old(outbox[i])) dropBytes(outbox[i].cid);
+    loseUploads(old);
+    adoptUploads();
+  }
+
+  // Takes over the uploads other pages handed on (tab ''; lost ones too: their bytes may have
+  // reached IndexedDB after all): reads their bytes back and uploads them with the same cid, so the
+  // relay stores the message once. The claim (tab = this page) goes to the shared outbox before the
+  // bytes are read and is checked again after: of two tabs that try at once, the last claim uploads.
+  function adoptUploads() {
+    if (awaitingIdentity) return; // it may be another user's outbox, about to be dropped
+    var now = Date.now();
+    var claimed = [];
+    outbox = store.get('outbox', []);
+    for (var i = 0; i < outbox.length; i++) {
+      var e = outbox[i];
+      if (e.tab === '' && e.kind && !e.file && now - e.ts <= LOST_AFTER) {
+        e.tab = TAB;
+        claimed.push(e.cid);
+      }
+    }
+    if (!claimed.length) return;
+    store.set('outbox', outbox);
+    for (i = 0; i < claimed.length; i++) readBack(claimed[i]);
+  }
+
+  function readBack(cid) {
+    bytes(false, function (s) { return s.get(cid); }, function (file) {
+      outbox = store.get('outbox', []);
+      var e = findOutbox(cid);
+      if (!e || e.tab !== TAB) return;
+      if (!ups[cid]) {
+        if (!file) {
+          patchOutbox(cid, { state: 'failed', lost: true }); // nothing kept: the upload cannot go on
+          return renderAll();
+        }
+        ups[cid] = { file: file, pct: 0, kept: true };
+      }
+      patchOutbox(cid, { state: 'uploading', lost: false });
+      renderAll();
+      if (navigator.onLine !== false) upload(cid);
+    });
+  }
+
+  // ---------------------------------------------------------------- files: bytes in IndexedDB
+  // Database "kefu:<site>:files", store "files", key cid, value the File. IndexedDB missing or
+  // refusing (private mode, quota) only means an upload cannot outlive its page.
+
+  var bytesDb = null;   // the open database; false once IndexedDB refused
+  var bytesWait = null; // callbacks waiting for it to open
+
+  // Runs the request op(objectStore) makes in a transaction of its own; done(result) once that is
+  // committed, done() if anything failed. done is optional.
+  function bytes(write, op, done) {
+    done = done || function () {};
+    openBytes(function (db) {
+      try {
+        var tx = db.transaction('files', write ? 'readwrite' : 'readonly');
+        var r = op(tx.objectStore('files'));
+        tx.oncomplete = function () { done(r.result); };
+        tx.onabort = function () { done(); };
+      } catch (e) {
+        done();
+      }
+    });
+  }
+
+  function openBytes(fn) {
+    if (bytesDb !== null) return fn(bytesDb);
+    if (bytesWait) return bytesWait.push(fn);
+    bytesWait = [fn];
+    function opened(db) {
+      var wait = bytesWait;
+      bytesDb = db;
+      bytesWait = null;
+      for (var i = 0; i < wait.length; i++) wait[i](db);
+    }
+    try {
+      var r = window.indexedDB.open(PREFIX + 'files', 1);
+      r.onupgradeneeded = function () { r.result.createObjectStore('files'); };
+      r.onsuccess = function () { opened(r.result); };
+      r.onerror = function () { opened(false); };
+    } catch (e) {
+      opened(false);
+    }
+  }
+
+  function dropBytes(cid) {
+    bytes(true, function (s) { return s.delete(cid); });
   }
 
   // A signed download URL for key from the relay: done(url), or done(null) if refused. Kept until
@@ -2519,6 +2634,7 @@
       if (visitorId !== before && transport) reconnectNow();
     } else if (key === 'outbox') {
       outbox = store.get('outbox', []);
+      adoptUploads(); // another tab may have gone, handing its uploads on
     } else if (key === 'contact' || key === 'rate') {
       // another tab sent or answered them: just show it
     } else if (key === 'convs') {
@@ -2635,7 +2751,10 @@
   // conversations, outbox, pending contact and rating). On a sign-out, and whenever what is stored
   // belongs to a signed-in user other than the one on the page now (a shared computer).
   function forgetVisitor() {
-    updateOutbox(function (list) { list.length = 0; });
+    updateOutbox(function (list) {
+      for (var i = 0; i < list.length; i++) if (list[i].kind) dropBytes(list[i].cid);
+      list.length = 0;
+    });
     urls = {};
     setVisitorId('v-' + randomString(20));
     setSignedUser(null);

@@ -117,6 +117,36 @@ class FileUploadTest extends BrowserTest {
     }
 
     @Test
+    void imageAttachedOffline_survivesAReload_andIsSentOnce_withTheSameBytes() throws Exception {
+        byte[] picture = TestImages.screenshot(320, 240);
+        Path file = Files.write(desktop.resolve("刷新前选的图.png"), picture);
+        WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl()))).awaitConnected().openPanel();
+        browser.setOffline(true);
+        widget.await("the page offline", p -> Boolean.FALSE.equals(p.js("return navigator.onLine")));
+        widget.attach(file);
+        String cid = widget.awaitMessages(1, "the image waiting", b -> b.state().equals("uploading")).get(0).cid();
+
+        // The reload needs the network for the shop's page itself: the files API stays out of reach
+        // until the reloaded page shows the image waiting, so the first page cannot have uploaded it.
+        browser.blockRequests("*/api/files/*");
+        browser.setOffline(false);
+        browser.driver().navigate().refresh();
+        widget.awaitConnected();
+        widget.awaitMessages(1, "the same image waiting after the reload", b -> b.state().equals("uploading") && b.cid().equals(cid));
+        browser.blockRequests();
+
+        JsonNode msg = agent.nextVisitorMessage();
+        assertThat(msg.get("kind").asText()).isEqualTo("image");
+        assertThat(msg.get("cid").asText()).isEqualTo(cid);
+        assertThat(msg.get("file").get("name").asText()).isEqualTo("刷新前选的图.png");
+        assertThat(relay.agentFiles().download(msg.get("file").get("key").asText())).isEqualTo(picture);
+        widget.awaitMessages(1, "the image sent", Bubble::acked);
+        widget.type("收到图片了吗？");
+        assertThat(agent.nextVisitorMessage().get("body").asText()).as("the next message the agent gets").isEqualTo("收到图片了吗？");
+        assertThat(storedFiles()).as("files the relay stored").hasSize(1);
+    }
+
+    @Test
     void imageAttachedOffline_isSent_whenRequestsFailForSecondsAfterTheNetworkIsBack() throws Exception {
         Path file = Files.write(desktop.resolve("回来后才发出去的图.png"), TestImages.screenshot(320, 240));
         WidgetPage widget = browser.open(site.publish("/", ShopPage.embedding(relay.baseUrl()))).awaitConnected().openPanel();
