@@ -136,8 +136,12 @@ public final class ChatViewModel {
                         }
                         if (hasGap()) {
                             // the newest page of a conversation whose older part is cached: show the newest
-                            // part alone; what lies between is fetched as the agent scrolls up to it
+                            // part alone; what lies between is fetched as the agent scrolls up to it. The
+                            // agent in front of it has read it.
                             showLatest(conv);
+                            if (inFront.get()) {
+                                service.markRead(conv);
+                            }
                         } else {
                             olderAvailable.set(more && lowestSeq() > 1);
                         }

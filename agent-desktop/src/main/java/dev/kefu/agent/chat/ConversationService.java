@@ -596,14 +596,18 @@ public final class ConversationService {
         });
     }
 
-    /** The agent has the conversation in front: everything in it counts as read, and the visitor is told. */
+    /**
+     * The agent has the conversation in front: everything in it counts as read, and the visitor is
+     * told. That is up to the newest message held, past a gap in the middle too (the chat shows the
+     * newest messages; the gap is history the agent scrolls up to), not only up to the gap.
+     */
     public void markRead(String conv) {
         later(() -> {
             Optional<Conversation> c = cache.conversation(conv);
             if (c.isEmpty() || (c.get().unread() == 0 && c.get().myReadSeq() >= c.get().lastSeq())) {
                 return;
             }
-            long seq = c.get().heldSeq();
+            long seq = Math.max(c.get().heldSeq(), cache.highestSeq(conv));
             Conversation now = cache.markRead(conv, seq);
             fire(l -> l.conversationChanged(now, c.get()));
             if (seq > 0) {
