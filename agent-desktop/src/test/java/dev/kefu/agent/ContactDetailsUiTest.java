@@ -222,6 +222,7 @@ class ContactDetailsUiTest extends UiTest {
 
         search("lilei@");
         waitUntil(() -> contactHits().equals(List.of("✉ Email: lilei@example.cn")));
+        WaitForAsyncUtils.waitForFxEvents();
         Screenshots.save(app.stage().getScene(), "search-contact.png");
     }
 
