@@ -35,28 +35,29 @@ class RestoreFromBackupTest extends SessionTest {
         return closer.track(c);
     }
 
-    /** Alice's app online against a fresh relay. */
-    private record Online(TestRelay relay, AgentAccount alice, AgentSession session, SessionProbe probe) {}
+    /** The relay (replaced by the restored one in each story), on {@link #port}. */
+    private TestRelay relay;
+    private int port;
+    private AgentAccount alice;
+    /** Alice's app. */
+    private AgentSession session;
+    private SessionProbe probe;
 
-    private Online aliceOnline() throws Exception {
-        TestRelay relay = track(TestRelay.start(relayDir));
-        AgentAccount alice = relay.login("alice");
-        AgentSession session = track(session(alice));
-        SessionProbe probe = SessionProbe.attach(session);
+    /** Alice's app online against a fresh relay. */
+    private void aliceOnline() throws Exception {
+        relay = track(TestRelay.start(relayDir));
+        port = relay.port();
+        alice = relay.login("alice");
+        session = track(session(alice));
+        probe = SessionProbe.attach(session);
         session.start();
         probe.awaitState(ConnectionState.ONLINE);
-        return new Online(relay, alice, session, probe);
     }
 
     @Test
     void restoredRelay_replacesTheCachedHistory_andANewMessageReusingAHeldSeqIsKeptAndShown() throws Exception {
         Path backup = backupDir.resolve("backup");
-        Online online = aliceOnline();
-        TestRelay relay = online.relay();
-        int port = relay.port();
-        AgentAccount alice = online.alice();
-        AgentSession session = online.session();
-        SessionProbe probe = online.probe();
+        aliceOnline();
         String visitorId = TestRelay.newVisitorId();
         String conv;
 
@@ -118,12 +119,7 @@ class RestoreFromBackupTest extends SessionTest {
     @Test
     void queuedReplies_afterTheRestore_areResent_aReplyToAConversationOpenedAfterTheBackupShowsNotSent() throws Exception {
         Path backup = backupDir.resolve("backup");
-        Online online = aliceOnline();
-        TestRelay relay = online.relay();
-        int port = relay.port();
-        AgentAccount alice = online.alice();
-        AgentSession session = online.session();
-        SessionProbe probe = online.probe();
+        aliceOnline();
         String early = TestRelay.newVisitorId();
         String late = TestRelay.newVisitorId();
         String kept;
